@@ -60,6 +60,9 @@ func ParseDeviceID(req, resp PDU) (DeviceIDPage, error) {
 	if err := CheckResponse(req, resp); err != nil {
 		return DeviceIDPage{}, err
 	}
+	if req.Function != FuncEncapsulatedInterface {
+		return DeviceIDPage{}, fmt.Errorf("%s is not a read device identification", req.Function)
+	}
 	n, err := deviceIDLength(resp.Data)
 	if err != nil {
 		return DeviceIDPage{}, err
@@ -87,16 +90,25 @@ func ParseDeviceID(req, resp PDU) (DeviceIDPage, error) {
 // function code) from its header and object lengths, or -1 when b is too
 // short to tell yet.
 func deviceIDLength(b []byte) (int, error) {
+	const maxData = MaxPDUSize - 1 // the function code takes the PDU's first byte
 	if len(b) < 6 {
 		return -1, nil
 	}
+	if 6+2*int(b[5]) > maxData { // even empty objects would not fit
+		return 0, frameErr(b[:min(len(b), 16)], "%d device identification objects cannot fit one PDU", b[5])
+	}
 	pos := 6
 	for range int(b[5]) {
+		// An object header that cannot fit is an overrun too, not a reason
+		// to wait for bytes that a valid reply can never carry.
+		if pos+2 > maxData {
+			return 0, frameErr(b[:min(len(b), 16)], "device identification objects overrun the PDU")
+		}
 		if len(b) < pos+2 {
 			return -1, nil
 		}
 		pos += 2 + int(b[pos+1])
-		if pos > MaxPDUSize {
+		if pos > maxData {
 			return 0, frameErr(b[:min(len(b), 16)], "device identification objects overrun the PDU")
 		}
 	}

@@ -3,6 +3,7 @@ package modbus
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -34,12 +35,19 @@ type TimeoutError struct {
 	Partial []byte // bytes that did arrive (garbage or a truncated frame), if any
 }
 
-// Error formats as "unit 7 did not answer within 120ms".
+// Error formats as "unit 7 did not answer within 120 ms".
 func (e *TimeoutError) Error() string {
 	if len(e.Partial) > 0 {
-		return fmt.Sprintf("unit %d did not answer within %s (%d stray bytes: % X)", e.Unit, e.Timeout, len(e.Partial), e.Partial)
+		return fmt.Sprintf("unit %d did not answer within %s (%d stray bytes: % X)", e.Unit, Millis(e.Timeout), len(e.Partial), e.Partial)
 	}
-	return fmt.Sprintf("unit %d did not answer within %s", e.Unit, e.Timeout)
+	return fmt.Sprintf("unit %d did not answer within %s", e.Unit, Millis(e.Timeout))
+}
+
+// Millis formats a duration in milliseconds the way technicians read it:
+// "120 ms", "1.5 ms", "0.25 ms", rounded to the microsecond.
+func Millis(d time.Duration) string {
+	us := d.Round(time.Microsecond).Microseconds()
+	return strconv.FormatFloat(float64(us)/1000, 'f', -1, 64) + " ms"
 }
 
 // Is makes errors.Is(err, ErrTimeout) true.

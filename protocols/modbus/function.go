@@ -29,15 +29,15 @@ const DiagReturnQueryData uint16 = 0x0000
 
 // Protocol limits from the Modbus application protocol specification v1.1b3.
 const (
-	MaxReadBits          = 2000
-	MaxReadRegisters     = 125
-	MaxWriteBits         = 1968
-	MaxWriteRegisters    = 123
-	MaxRWWriteRegisters  = 121
-	MaxPDUSize           = 253
-	exceptionBit         = 0x80
-	coilOn        uint16 = 0xFF00
-	coilOff       uint16 = 0x0000
+	MaxReadBits                = 2000
+	MaxReadRegisters           = 125
+	MaxWriteBits               = 1968
+	MaxWriteRegisters          = 123
+	MaxRWWriteRegisters        = 121
+	MaxPDUSize                 = 253
+	exceptionBit               = 0x80
+	coilOn              uint16 = 0xFF00
+	coilOff             uint16 = 0x0000
 )
 
 // IsException reports whether fc is an exception response (high bit set).

@@ -29,6 +29,9 @@ func ParseBits(req, resp PDU) ([]bool, error) {
 	if err := CheckResponse(req, resp); err != nil {
 		return nil, err
 	}
+	if req.Function != FuncReadCoils && req.Function != FuncReadDiscreteInputs {
+		return nil, fmt.Errorf("%s is not a read of coils or discrete inputs", req.Function)
+	}
 	if len(req.Data) < 4 {
 		return nil, frameErr(req.Bytes(), "request too short")
 	}
@@ -45,15 +48,15 @@ func ParseRegisters(req, resp PDU) ([]uint16, error) {
 	if err := CheckResponse(req, resp); err != nil {
 		return nil, err
 	}
-	var count int
-	switch {
-	case req.Function == FuncReadWriteMultipleRegisters && len(req.Data) >= 4:
-		count = int(u16(req.Data[2:]))
-	case len(req.Data) >= 4:
-		count = int(u16(req.Data[2:]))
+	switch req.Function {
+	case FuncReadHoldingRegisters, FuncReadInputRegisters, FuncReadWriteMultipleRegisters:
 	default:
+		return nil, fmt.Errorf("%s is not a read of registers", req.Function)
+	}
+	if len(req.Data) < 4 {
 		return nil, frameErr(req.Bytes(), "request too short")
 	}
+	count := int(u16(req.Data[2:])) // the read count, for 23 too
 	if len(resp.Data) < 1 || int(resp.Data[0]) != 2*count || len(resp.Data) != 1+2*count {
 		return nil, frameErr(resp.Bytes(), "reply to a read of %d registers must carry %d data bytes", count, 2*count)
 	}
@@ -72,7 +75,7 @@ func ParseWrite(req, resp PDU) error {
 	}
 	switch req.Function {
 	case FuncWriteSingleCoil, FuncWriteSingleRegister:
-		if !bytes.Equal(req.Data, resp.Data) {
+		if len(req.Data) != 4 || !bytes.Equal(req.Data, resp.Data) {
 			return frameErr(resp.Bytes(), "write reply does not echo the request (% X)", req.Data)
 		}
 	case FuncWriteMultipleCoils, FuncWriteMultipleRegisters:
@@ -90,6 +93,9 @@ func ParseWrite(req, resp PDU) error {
 func ParseEcho(req, resp PDU) error {
 	if err := CheckResponse(req, resp); err != nil {
 		return err
+	}
+	if req.Function != FuncDiagnostics {
+		return fmt.Errorf("%s is not diagnostics", req.Function)
 	}
 	if !bytes.Equal(req.Data, resp.Data) {
 		return frameErr(resp.Bytes(), "diagnostic echo differs from the request (% X)", req.Data)
@@ -145,6 +151,9 @@ func (s ServerID) Text() string {
 func ParseServerID(req, resp PDU) (ServerID, error) {
 	if err := CheckResponse(req, resp); err != nil {
 		return ServerID{}, err
+	}
+	if req.Function != FuncReportServerID {
+		return ServerID{}, fmt.Errorf("%s is not report server ID", req.Function)
 	}
 	if len(resp.Data) < 1 || int(resp.Data[0]) != len(resp.Data)-1 {
 		return ServerID{}, frameErr(resp.Bytes(), "report server ID byte count does not match its data")

@@ -62,10 +62,16 @@ func pduResponseLength(req PDU, p []byte) int {
 	case FuncWriteSingleCoil, FuncWriteSingleRegister, FuncWriteMultipleCoils, FuncWriteMultipleRegisters:
 		return 5
 	case FuncDiagnostics:
-		if fc == req.Function {
+		if fc == req.Function && len(req.Data) >= 2 { // the echo of the sub-function and data
 			return 1 + len(req.Data)
 		}
 	case FuncEncapsulatedInterface:
+		if len(p) < 2 {
+			return -1
+		}
+		if p[1] != MEITypeReadDeviceID {
+			return 0
+		}
 		n, err := deviceIDLength(p[1:])
 		if err != nil {
 			return 0
@@ -104,6 +110,14 @@ func RTURequestLength(head []byte) int {
 	case FuncReportServerID:
 		n = 1
 	case FuncEncapsulatedInterface:
+		// Only read device ID (MEI 14) has a fixed length; other MEI types
+		// (13, CANopen) carry free data.
+		if len(head) < 3 {
+			return -1
+		}
+		if head[2] != MEITypeReadDeviceID {
+			return 0
+		}
 		n = 4
 	default:
 		return 0
@@ -178,4 +192,3 @@ func (l LineSettings) T35() time.Duration {
 	}
 	return l.CharTime() * 7 / 2
 }
-

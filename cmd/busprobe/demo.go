@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/busprobe/busprobe/protocols/modbus"
+	"github.com/busprobe/busprobe/sim"
+	"github.com/spf13/cobra"
+)
+
+// demoListen is where the demo plant's gateway listens when the port is free.
+const demoListen = "127.0.0.1:5020"
+
+func newDemoCmd(e *env) *cobra.Command {
+	var exit bool
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Start the built-in simulated plant in-process and tour it",
+		Long: `Start the built-in demo plant in this process (a Modbus/TCP gateway with 3 units and an
+RTU bus on a pty at 9600 8N1 with 3 units), identify and read every unit on it, print
+commands to try from another terminal, and keep serving until interrupted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(cmd.Context(), e, listen, exit)
+		},
+	}
+	cmd.Flags().BoolVar(&exit, "exit", false, "exit after the tour instead of serving until interrupted")
+	cmd.Flags().StringVar(&listen, "listen", demoListen, "gateway listen address (a busy port falls back to a free one)")
+	return cmd
+}
+
+func runDemo(ctx context.Context, e *env, listen string, exit bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	running, err := sim.Start(ctx, sim.DemoPlant(listen))
+	if errors.Is(err, syscall.EADDRINUSE) {
+		fmt.Fprintf(e.stderr, "%s is busy; the gateway takes a free port instead\n", listen)
+		running, err = sim.Start(ctx, sim.DemoPlant("127.0.0.1:0"))
+	}
+	if err != nil {
+		return err
+	}
+	defer running.Close()
+	eps := running.Endpoints()
+	fmt.Fprintln(e.stdout, "busprobe demo: a simulated plant runs in this process.")
+	fmt.Fprintln(e.stdout)
+	if err := writeEndpoints(e.stdout, "", eps); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout)
+	if err := tourPlant(ctx, e.stdout, eps); err != nil {
+		return err
+	}
+	writeTryCommands(e.stdout, eps)
+	if exit {
+		return nil
+	}
+	fmt.Fprintln(e.stderr, "serving; press Ctrl-C to stop")
+	<-ctx.Done()
+	return nil
+}
+
+// tourPlant identifies every unit of every endpoint (FC43/14 basic) and
+// reads its first input registers, printing one line per unit.
+func tourPlant(ctx context.Context, w io.Writer, eps []sim.Endpoint) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "URL\tUNIT\tVENDOR\tPRODUCT\tINPUT 0..2\tTIME")
+	for _, ep := range eps {
+		if ep.URL == "" {
+			continue
+		}
+		c, err := modbus.DialURL(ctx, ep.URL, modbus.DialOptions{Timeout: 500 * time.Millisecond})
+		if err != nil {
+			return fmt.Errorf("demo: %s: %w", ep.URL, err)
+		}
+		for _, unit := range ep.Units {
+			start := time.Now()
+			vendor, product := identifyForTour(ctx, c, unit)
+			values := "-"
+			if regs, err := c.ReadInputRegisters(ctx, unit, 0, 3); err == nil {
+				values = fmt.Sprint(regs)
+			} else {
+				values = err.Error()
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ep.URL, unit, vendor, product, values, modbus.Millis(time.Since(start)))
+		}
+		_ = c.Close()
+	}
+	return tw.Flush()
+}
+
+// identifyForTour asks FC43/14 basic for vendor and product code and, from
+// a unit that ignores it, FC17 report server ID for its text.
+func identifyForTour(ctx context.Context, c *modbus.Client, unit byte) (vendor, product string) {
+	short := c.WithTimeout(200 * time.Millisecond)
+	if id, err := short.ReadDeviceIdentification(ctx, unit, modbus.DeviceIDBasic); err == nil {
+		v, _ := id.Object(modbus.ObjVendorName)
+		p, _ := id.Object(modbus.ObjProductCode)
+		return string(v), string(p)
+	}
+	if sid, err := short.ReportServerID(ctx, unit); err == nil {
+		return "(no FC43)", "FC17: " + sid.Text()
+	}
+	return "?", "?"
+}
+
+// writeTryCommands prints commands to run against the plant from another terminal.
+func writeTryCommands(w io.Writer, eps []sim.Endpoint) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Try, from another terminal while this one serves:")
+	for _, ep := range eps {
+		if ep.URL == "" || len(ep.Units) == 0 {
+			continue
+		}
+		u := ep.Units[0]
+		fmt.Fprintf(w, "  busprobe read '%s' --unit %d --table input --count 10\n", ep.URL, u)
+		fmt.Fprintf(w, "  busprobe read '%s' --unit %d --table holding --count 3 --json --trace\n", ep.URL, u)
+		if ep.Kind == sim.BusTCP {
+			host, port, _ := net.SplitHostPort(ep.Address)
+			fmt.Fprintf(w, "  mbpoll -m tcp -p %s -a %d -t 3 -r 1 -c 10 -1 %s\n", port, u, host)
+		}
+	}
+}
