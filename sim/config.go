@@ -138,6 +138,9 @@ type Faults struct {
 
 // DeviceConfig describes one simulated device.
 type DeviceConfig struct {
+	// Unit is the device's unit ID: 1-247 on an RTU bus, 0-255 behind a TCP
+	// gateway. Unit 0 is broadcast (writes done, no reply) unless a device
+	// of a TCP gateway has it, as a TCP device addressed as unit 0 does.
 	Unit int    `yaml:"unit"`
 	Name string `yaml:"name,omitempty"`
 	// Turnaround is the time from the end of a request to the start of the

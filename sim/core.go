@@ -98,7 +98,7 @@ func (c *core) units() []byte {
 // nothing answers (broadcast, absent unit on a silent bus, ignoring device).
 func (c *core) serve(unit byte, req modbus.PDU) (resp modbus.PDU, respond bool, turnaround time.Duration) {
 	c.count(func(s *Stats) { s.Requests++ })
-	if unit == 0 {
+	if _, ok := c.devices[0]; unit == 0 && !ok {
 		c.count(func(s *Stats) { s.Broadcasts++ })
 		for _, d := range c.devices {
 			d.Broadcast(req)

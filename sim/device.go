@@ -67,8 +67,8 @@ type Device struct {
 // checked first; problems come back as ConfigErrors.
 func NewDevice(cfg DeviceConfig, opts ...Option) (*Device, error) {
 	v := &validator{}
-	if cfg.Unit < 1 || cfg.Unit > 255 {
-		v.add("$.unit", "unit %d out of range 1..255", cfg.Unit)
+	if cfg.Unit < 0 || cfg.Unit > 255 {
+		v.add("$.unit", "unit %d out of range 0..255", cfg.Unit)
 	}
 	v.device("$", &cfg)
 	if len(v.errs) > 0 {

@@ -85,10 +85,10 @@ func (p *Plant) Validate() error {
 }
 
 func (v *validator) bus(path string, b *Bus) {
-	maxUnit := 247
+	minUnit, maxUnit := 1, 247
 	switch b.Kind {
 	case BusTCP:
-		maxUnit = 255
+		minUnit, maxUnit = 0, 255
 		if b.Listen == "" {
 			v.add(path+".listen", "a tcp bus needs a listen address, e.g. 127.0.0.1:0")
 		}
@@ -151,8 +151,8 @@ func (v *validator) bus(path string, b *Bus) {
 	for j := range b.Devices {
 		dp := fmt.Sprintf("%s.devices[%d]", path, j)
 		d := &b.Devices[j]
-		if d.Unit < 1 || d.Unit > maxUnit {
-			v.add(dp+".unit", "unit %d out of range 1..%d", d.Unit, maxUnit)
+		if d.Unit < minUnit || d.Unit > maxUnit {
+			v.add(dp+".unit", "unit %d out of range %d..%d", d.Unit, minUnit, maxUnit)
 		} else if units[d.Unit] {
 			v.add(dp+".unit", "unit %d is used twice on this bus", d.Unit)
 		}
