@@ -120,7 +120,7 @@ func rtuURL(path string, l modbus.LineSettings) string {
 	q.Set("parity", l.Parity)
 	q.Set("stop", strconv.Itoa(l.StopBits))
 	if l.DataBits != 8 {
-		q.Set("data", strconv.Itoa(l.DataBits))
+		q.Set("databits", strconv.Itoa(l.DataBits))
 	}
 	u := url.URL{Scheme: "rtu", Path: path, RawQuery: q.Encode()}
 	return u.String()

@@ -206,3 +206,25 @@ func TestDemoTour(t *testing.T) {
 		t.Errorf("demo does not print commands to try:\n%s", out)
 	}
 }
+
+func TestExamplePlantServes(t *testing.T) {
+	p, err := sim.LoadPlant(filepath.Join("..", "..", "examples", "plant.yaml"))
+	if err != nil {
+		t.Fatalf("examples/plant.yaml: %v", err)
+	}
+	for i := range p.Buses { // the example's fixed port may be taken here
+		if p.Buses[i].Kind == sim.BusTCP {
+			p.Buses[i].Listen = "127.0.0.1:0"
+		}
+	}
+	running, err := sim.Start(context.Background(), *p)
+	if err != nil {
+		t.Fatalf("start the example plant: %v", err)
+	}
+	defer running.Close()
+	gw, _ := running.Endpoint("gw")
+	code, out, errOut := runCLI(t, context.Background(), "read", gw.URL, "--unit", "1", "--address", "0", "--count", "1", "--json")
+	if code != 0 || !strings.Contains(out, "100") {
+		t.Errorf("read the example plant: exit %d %s %s", code, out, errOut)
+	}
+}

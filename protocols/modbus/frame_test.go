@@ -28,22 +28,24 @@ func crcBitwise(b []byte) uint16 {
 // Published frames: the Modbus spec's FC03 example, the frame everyone
 // quotes ("01 03 00 00 00 0A C5 CD"), and the Simply Modbus examples for
 // unit 0x11, requests and replies.
-var publishedRTU = []string{
-	"01 03 00 6B 00 03 74 17",
-	"01 03 00 00 00 0A C5 CD",
-	"11 01 00 13 00 25 0E 84",
-	"11 01 05 CD 6B B2 0E 1B 45 E6",
-	"11 02 00 C4 00 16 BA A9",
-	"11 02 03 AC DB 35 20 18",
-	"11 03 00 6B 00 03 76 87",
-	"11 04 00 08 00 01 B2 98",
-	"11 04 02 00 0A F8 F4",
-	"11 05 00 AC FF 00 4E 8B",
-	"11 06 00 01 00 03 9A 9B",
-	"11 0F 00 13 00 0A 02 CD 01 BF 0B",
-	"11 0F 00 13 00 0A 26 99",
-	"11 10 00 01 00 02 04 00 0A 01 02 C6 F0",
-	"11 10 00 01 00 02 12 98",
+func publishedRTU() []string {
+	return []string{
+		"01 03 00 6B 00 03 74 17",
+		"01 03 00 00 00 0A C5 CD",
+		"11 01 00 13 00 25 0E 84",
+		"11 01 05 CD 6B B2 0E 1B 45 E6",
+		"11 02 00 C4 00 16 BA A9",
+		"11 02 03 AC DB 35 20 18",
+		"11 03 00 6B 00 03 76 87",
+		"11 04 00 08 00 01 B2 98",
+		"11 04 02 00 0A F8 F4",
+		"11 05 00 AC FF 00 4E 8B",
+		"11 06 00 01 00 03 9A 9B",
+		"11 0F 00 13 00 0A 02 CD 01 BF 0B",
+		"11 0F 00 13 00 0A 26 99",
+		"11 10 00 01 00 02 04 00 0A 01 02 C6 F0",
+		"11 10 00 01 00 02 12 98",
+	}
 }
 
 func TestCRC16(t *testing.T) {
@@ -53,7 +55,7 @@ func TestCRC16(t *testing.T) {
 	if got := CRC16(nil); got != 0xFFFF {
 		t.Errorf("CRC16(empty) = %04X, want FFFF (the initial value)", got)
 	}
-	for _, s := range publishedRTU {
+	for _, s := range publishedRTU() {
 		f := hx(t, s)
 		n := len(f)
 		want := uint16(f[n-2]) | uint16(f[n-1])<<8
@@ -73,7 +75,7 @@ func TestCRC16(t *testing.T) {
 }
 
 func TestRTUPublishedFrames(t *testing.T) {
-	for _, s := range publishedRTU {
+	for _, s := range publishedRTU() {
 		f := hx(t, s)
 		unit, p, err := DecodeRTU(f)
 		if err != nil {
@@ -164,7 +166,7 @@ func TestRTUResponseLength(t *testing.T) {
 		{echo, "01 08", 8},
 		{echo, "01 88", 5},
 		{PDU{Function: FuncDiagnostics}, "01 08", 0}, // no sub-function: no echo length
-		{rd(FuncReadHoldingRegisters), "01 08", 0}, // echo to a read: length unknown
+		{rd(FuncReadHoldingRegisters), "01 08", 0},   // echo to a read: length unknown
 		{ReportServerIDRequest(), "01 11", -1},
 		{ReportServerIDRequest(), "01 11 05", 10},
 		{first(t)(ReadWriteMultipleRequest(0, 6, 0, []uint16{1})), "01 17 0C", 17},

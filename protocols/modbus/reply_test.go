@@ -110,6 +110,7 @@ func TestReplyMismatch(t *testing.T) {
 		{"10: answered by 06", "10 00 01 00 01 02 00 0A", "06 00 01 00 0A", parseWriteAny, new(*UnexpectedFunctionError)},
 		{"08: echo differs", "08 00 00 A5 37", "08 00 00 A5 38", parseEchoAny, new(*FrameError)},
 		{"08: echo truncated", "08 00 00 A5 37", "08 00 00 A5", parseEchoAny, new(*FrameError)},
+		{"08: no sub-function", "08", "08", parseEchoAny, new(*FrameError)},
 		{"11: byte count too big", "11", "11 03 01 FF", parseServerIDAny, new(*FrameError)},
 		{"11: byte count too small", "11", "11 01 01 FF", parseServerIDAny, new(*FrameError)},
 		{"11: empty", "11", "11", parseServerIDAny, new(*FrameError)},

@@ -97,6 +97,9 @@ func ParseEcho(req, resp PDU) error {
 	if req.Function != FuncDiagnostics {
 		return fmt.Errorf("%s is not diagnostics", req.Function)
 	}
+	if len(req.Data) < 2 {
+		return frameErr(req.Bytes(), "diagnostics request without a sub-function")
+	}
 	if !bytes.Equal(req.Data, resp.Data) {
 		return frameErr(resp.Bytes(), "diagnostic echo differs from the request (% X)", req.Data)
 	}

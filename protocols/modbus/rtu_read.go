@@ -20,11 +20,12 @@ type rtuReader struct {
 	buf      []byte
 	first    time.Time // arrival of buf[0]
 	last     time.Time // arrival of the latest byte
+	suspect  bool      // the previous request failed: a late reply to it may come first
 }
 
 // readReply reads the reply to frame until it is complete or the deadline passes.
 func (t *RTUTransport) readReply(ctx context.Context, unit byte, req PDU, frame []byte, rt reqTiming, sent time.Time) (PDU, error) {
-	r := &rtuReader{t: t, unit: unit, req: req, frame: frame, rt: rt, mirror: mirrorsRequest(req)}
+	r := &rtuReader{t: t, unit: unit, req: req, frame: frame, rt: rt, mirror: mirrorsRequest(req), suspect: t.dirty}
 	r.echoDone = t.cfg.Echo == EchoOff
 	deadline := rt.deadline(sent)
 	gap := t.frameGap()
@@ -79,10 +80,47 @@ func (t *RTUTransport) readReply(ctx context.Context, unit byte, req PDU, frame 
 		}
 		want = RTUResponseLength(req, r.buf)
 		if want > 0 && len(r.buf) >= want {
+			if r.suspect && isRTUFrame(r.buf[:want]) {
+				return r.preferLater(want)
+			}
 			return r.accept(r.buf[:want], r.buf[want:])
 		}
 	}
 	return PDU{}, r.timeout()
+}
+
+// preferLater handles a complete reply after a failed request: it listens
+// for LateListen more. If a second whole reply from the unit follows, the
+// first was a late answer to the failed request and the second is ours.
+func (r *rtuReader) preferLater(want int) (PDU, error) {
+	t := r.t
+	guard := t.lateListen()
+	first, rest := clone(r.buf[:want]), clone(r.buf[want:])
+	restFirst := r.last
+	tmp := make([]byte, maxRTUFrame)
+	for range maxFlushReads {
+		if l := RTUResponseLength(r.req, rest); l > 0 && len(rest) >= l && isRTUFrame(rest[:l]) && rest[0] == r.unit {
+			t.tap.frame(RX, first, r.first, restFirst, "stale (late reply to the previous request)")
+			r.first = restFirst
+			return r.accept(rest[:l], rest[l:])
+		}
+		if guard <= 0 || len(rest) > maxRTUBuffer {
+			break
+		}
+		n, err := t.line.ReadTimeout(tmp, guard)
+		if err != nil {
+			return PDU{}, lineErr("read", err)
+		}
+		if n == 0 {
+			break
+		}
+		if len(rest) == 0 {
+			restFirst = time.Now()
+		}
+		r.last = time.Now()
+		rest = append(rest, tmp[:n]...)
+	}
+	return r.accept(first, rest)
 }
 
 // stripEcho discards a leading exact copy of the request. It returns false

@@ -30,6 +30,14 @@ type RTUConfig struct {
 	FarEnd LineSettings
 	// Tap sees every frame sent and received.
 	Tap Tap
+	// LateListen is how long the transport keeps listening after a complete
+	// reply when the previous request on the line failed (timed out, say). A
+	// late reply to that request may have arrived just after the next request
+	// was sent, followed by the real answer: the later frame wins and the
+	// earlier one is tapped "stale". 0 means the larger of 4 frame gaps and
+	// 20 ms; negative turns the check off (a scanner that knows no unit can
+	// still answer late may do that).
+	LateListen time.Duration
 }
 
 // RTUTransport speaks Modbus RTU over a Line: a serial port, a pty, a TCP
@@ -39,7 +47,11 @@ type RTUConfig struct {
 // when it is a whole frame, such as a reply that came after its timeout,
 // else "garbage") so a late reply can never be taken for the next answer.
 // After a request that ended without a clean reply the drain also waits for
-// one frame gap of silence. The reply is cut at the length its header
+// one frame gap of silence, and the reply to the next request is followed
+// by a short listen (RTUConfig.LateListen): a late reply that arrived only
+// after the request was sent is recognised by the real reply behind it.
+// (Timing alone cannot tell: ptys and socat pairs deliver replies faster
+// than the wire time, so a reply "too early" is not proof of staleness.) The reply is cut at the length its header
 // announces, or at FrameGap of silence when the length cannot be known. A
 // reply with a bad CRC is a *CRCError, one from another unit an
 // *UnexpectedUnitError, one that stops short of its announced length a
@@ -55,9 +67,10 @@ type RTUTransport struct {
 	cfg  RTUConfig
 	tap  tapper
 
-	echoSeen   bool   // EchoAuto: an echo was seen on this line
-	lastMirror []byte // last request whose reply mirrors it, taken as answered by its first copy
-	dirty      bool   // the last exchange ended without a clean reply
+	echoSeen   bool      // EchoAuto: an echo was seen on this line
+	lastMirror []byte    // last request whose reply mirrors it, taken as answered by its first copy
+	dirty      bool      // the last exchange ended without a clean reply
+	quietAt    time.Time // serial lines: when the t3.5 silence after the last frame is over
 	closed     bool
 }
 
@@ -70,6 +83,7 @@ const (
 	rtuPollSlice   = 20 * time.Millisecond // ctx is checked at least this often
 	minSerialGap   = time.Millisecond
 	minStallSilent = 20 * time.Millisecond
+	minLateListen  = 20 * time.Millisecond
 )
 
 // NewRTUTransport returns an RTU transport over line. The transport owns
@@ -118,6 +132,14 @@ func (t *RTUTransport) frameGap() time.Duration {
 	return max(t.cfg.FarEnd.T35(), DefaultNetFrameGap)
 }
 
+// lateListen returns how long to listen for a second reply after a failure.
+func (t *RTUTransport) lateListen() time.Duration {
+	if t.cfg.LateListen != 0 {
+		return max(t.cfg.LateListen, 0)
+	}
+	return max(4*t.frameGap(), minLateListen)
+}
+
 // RoundTrip sends req to unit and returns its reply; see Transport.
 // Requests that need a reply are refused for unit 0 with ErrBroadcastRead
 // before anything is sent; writes to unit 0 are broadcast.
@@ -139,6 +161,9 @@ func (t *RTUTransport) RoundTrip(ctx context.Context, unit byte, req PDU) (PDU, 
 	}
 	resp, err := t.exchange(ctx, unit, req, rt)
 	t.dirty = err != nil
+	if t.line.Settings().Baud > 0 {
+		t.quietAt = time.Now().Add(t.frameGap())
+	}
 	return resp, err
 }
 
@@ -146,6 +171,11 @@ func (t *RTUTransport) RoundTrip(ctx context.Context, unit byte, req PDU) (PDU, 
 func (t *RTUTransport) exchange(ctx context.Context, unit byte, req PDU, rt reqTiming) (PDU, error) {
 	if err := t.flush(); err != nil {
 		return PDU{}, err
+	}
+	if wait := time.Until(t.quietAt); wait > 0 {
+		// Frames on a serial line are delimited by t3.5 of silence: a
+		// request sent hard on the heels of a reply would run into it.
+		time.Sleep(wait)
 	}
 	frame := EncodeRTU(unit, req)
 	start := time.Now()

@@ -132,7 +132,7 @@ func (l *SerialLine) ReadTimeout(b []byte, d time.Duration) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	end := time.Now().Add(d)
-	polls := int(d/SerialPollInterval) + 2 // bound in count as well as time
+	polls := 8*int(d/SerialPollInterval) + 8 // bound in count as well as time
 	for range polls {
 		if l.closed {
 			return 0, l.err("read", ErrClosed)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -46,10 +47,22 @@ func ptyDevice(master *os.File, unit byte, dev *fakeDevice, stop <-chan struct{}
 // (without it every request would time out).
 func openPty(t *testing.T) (master, slave *os.File) {
 	t.Helper()
-	master, slave, err := pty.Open()
+	ptm, slave, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pty: %v", err)
 	}
+	// pty.Open's master is a blocking file that ignores read deadlines; a
+	// non-blocking duplicate is pollable, so the fake device can stop.
+	fd, err := syscall.Dup(int(ptm.Fd()))
+	if err == nil {
+		err = syscall.SetNonblock(fd, true)
+	}
+	ptm.Close()
+	if err != nil {
+		slave.Close()
+		t.Fatalf("pty master: %v", err)
+	}
+	master = os.NewFile(uintptr(fd), "ptmx")
 	t.Cleanup(func() {
 		master.Close()
 		slave.Close()
@@ -135,6 +148,7 @@ func TestSerialErrors(t *testing.T) {
 		if !errors.As(err, &te) || !strings.HasPrefix(err.Error(), "serial port /dev/ttyBUSPROBE-NONE: open: ") {
 			t.Fatalf("err = %v", err)
 		}
+		t.Log(err)
 	})
 	t.Run("bad settings", func(t *testing.T) {
 		_, err := OpenSerial("/dev/null", LineSettings{Baud: 9600, Parity: "X"})
@@ -156,6 +170,7 @@ func TestSerialErrors(t *testing.T) {
 		if !errors.As(err, &te) || !strings.HasPrefix(err.Error(), "serial port "+slave.Name()+": ") {
 			t.Fatalf("err = %v, want a *TransportError naming the port", err)
 		}
+		t.Log(err)
 	})
 	t.Run("closed line", func(t *testing.T) {
 		_, slave := openPty(t)

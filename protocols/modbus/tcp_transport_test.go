@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-const tcpTestTimeout = 50 * time.Millisecond
+const tcpTestTimeout = 150 * time.Millisecond
 
 // newTCPTest returns a client over a TCP transport to the peer.
 func newTCPTest(t *testing.T, peer *mbapPeer) (*Client, *tapLog) {
@@ -268,5 +268,50 @@ func TestTCPTLSAndRTUOverTCP(t *testing.T) {
 				t.Fatalf("tap = %v", got)
 			}
 		})
+	}
+}
+
+// RTU over TCP: a dropped connection fails one request; the next reconnects.
+func TestRTUOverTCPReconnect(t *testing.T) {
+	dev := newFakeDevice()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted := make(chan int, 10)
+	go func() {
+		for i := range 10 {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- i
+			go func() {
+				defer conn.Close()
+				if i == 0 {
+					conn.Read(make([]byte, 64)) // take the request, then hang up
+					return
+				}
+				serveRTUConn(conn, dev)
+			}()
+		}
+	}()
+	c, err := DialURL(context.Background(), "rtuovertcp://"+ln.Addr().String()+"?timeout=300ms", DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.ReadHoldingRegisters(context.Background(), 1, 0, 1)
+	var te *TransportError
+	if !errors.As(err, &te) || !strings.HasPrefix(err.Error(), "rtuovertcp 127.0.0.1:") {
+		t.Fatalf("first read: err = %v, want a *TransportError naming the peer", err)
+	}
+	regs, err := c.ReadHoldingRegisters(context.Background(), 1, 0, 1)
+	if err != nil || regs[0] != 1000 {
+		t.Fatalf("after reconnect: %v, %v", regs, err)
+	}
+	if len(accepted) != 2 {
+		t.Fatalf("connections = %d, want 2", len(accepted))
 	}
 }
