@@ -143,6 +143,12 @@ type DeviceConfig struct {
 	// of a TCP gateway has it, as a TCP device addressed as unit 0 does.
 	Unit int    `yaml:"unit"`
 	Name string `yaml:"name,omitempty"`
+	// Profile builds the device from a profile of the library (ID or alias,
+	// e.g. "eastron-sdm630"; see WithProfiles): every point serves a
+	// plausible, slowly varying value, and the profile's limits, holes and
+	// identity apply. Explicit blocks, holes, limits and Identity below
+	// override what the profile gives; see profileDevice for the rules.
+	Profile string `yaml:"profile,omitempty"`
 	// Turnaround is the time from the end of a request to the start of the
 	// reply; each reply adds a uniform draw from [0, Jitter).
 	Turnaround time.Duration `yaml:"turnaround,omitempty"`
@@ -150,7 +156,7 @@ type DeviceConfig struct {
 	// Seed seeds the device's generator (jitter, busy draws).
 	Seed int64 `yaml:"seed,omitempty"`
 	// MaxRegisters is the most registers one request may read or write
-	// (exception 03 beyond); 0 means 125. MaxBits likewise for coils and
+	// (exception 03 beyond); 0 means the profile's max_registers, or 125. MaxBits likewise for coils and
 	// discrete inputs; 0 means 2000.
 	MaxRegisters int `yaml:"max_registers,omitempty"`
 	MaxBits      int `yaml:"max_bits,omitempty"`

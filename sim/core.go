@@ -70,6 +70,20 @@ func newCore(b *Bus, o options) *core {
 	return c
 }
 
+// profiles maps the units built from a profile to its ID (nil: none).
+func (c *core) profiles() map[byte]string {
+	var m map[byte]string
+	for u, d := range c.devices {
+		if d.profile != "" {
+			if m == nil {
+				m = map[byte]string{}
+			}
+			m[u] = d.profile
+		}
+	}
+	return m
+}
+
 // count applies f to the counters under the lock.
 func (c *core) count(f func(*Stats)) {
 	c.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/busprobe/busprobe/profiles"
 	"github.com/busprobe/busprobe/protocols/modbus"
 )
 
@@ -14,6 +15,9 @@ type Option func(*options)
 
 type options struct {
 	clock func() time.Time
+	// lib returns the profile library that DeviceConfig.Profile names
+	// resolve in; the embedded library is loaded on first use only.
+	lib func() *profiles.Library
 }
 
 // WithClock makes devices read time from clock instead of time.Now. Waves
@@ -24,10 +28,24 @@ func WithClock(clock func() time.Time) Option {
 	return func(o *options) { o.clock = clock }
 }
 
+// WithProfiles resolves DeviceConfig.Profile in lib instead of the
+// embedded library (profiles.Embedded).
+func WithProfiles(lib *profiles.Library) Option {
+	return func(o *options) { o.lib = func() *profiles.Library { return lib } }
+}
+
 func buildOptions(opts []Option) options {
 	o := options{clock: time.Now}
 	for _, f := range opts {
 		f(&o)
+	}
+	if o.lib == nil {
+		// A broken embedded profile does not hide the others; a device that
+		// names it fails validation as an unknown profile.
+		o.lib = sync.OnceValue(func() *profiles.Library {
+			l, _ := profiles.Embedded()
+			return l
+		})
 	}
 	return o
 }
@@ -56,6 +74,7 @@ type Device struct {
 	objects []modbus.DeviceObject
 	conform byte
 	server  []byte // function 17 raw reply; nil: unsupported
+	profile string // the profile's ID when built from one
 
 	mu    sync.Mutex
 	rng   *rand.Rand
@@ -66,7 +85,8 @@ type Device struct {
 // NewDevice builds a device from its description. The description is
 // checked first; problems come back as ConfigErrors.
 func NewDevice(cfg DeviceConfig, opts ...Option) (*Device, error) {
-	v := &validator{}
+	o := buildOptions(opts)
+	v := &validator{lib: o.lib}
 	if cfg.Unit < 0 || cfg.Unit > 255 {
 		v.add("$.unit", "unit %d out of range 0..255", cfg.Unit)
 	}
@@ -74,11 +94,17 @@ func NewDevice(cfg DeviceConfig, opts ...Option) (*Device, error) {
 	if len(v.errs) > 0 {
 		return nil, v.errs
 	}
-	return newDevice(&cfg, buildOptions(opts)), nil
+	return newDevice(&cfg, o), nil
 }
 
 // newDevice builds a device from a validated description.
 func newDevice(cfg *DeviceConfig, o options) *Device {
+	var pd *profileDevice
+	if cfg.Profile != "" {
+		prof, _ := o.lib().Get(cfg.Profile) // validated
+		pd = newProfileDevice(prof, cfg)
+		cfg = pd.merged(cfg)
+	}
 	d := &Device{
 		unit:    byte(cfg.Unit),
 		name:    cfg.Name,
@@ -91,7 +117,10 @@ func newDevice(cfg *DeviceConfig, o options) *Device {
 		jitter:  cfg.Jitter,
 		ignore:  map[modbus.FunctionCode]bool{},
 		rng:     rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Unit))),
-		img:     newImage(cfg),
+		img:     newImage(cfg, pd),
+	}
+	if pd != nil {
+		d.profile = pd.prof.ID
 	}
 	if d.maxRegs == 0 {
 		d.maxRegs = modbus.MaxReadRegisters
@@ -120,6 +149,9 @@ func (d *Device) Unit() byte { return d.unit }
 
 // Name returns the device's name from its description.
 func (d *Device) Name() string { return d.name }
+
+// Profile returns the ID of the profile the device was built from, or "".
+func (d *Device) Profile() string { return d.profile }
 
 // Stats returns a copy of the device's counters.
 func (d *Device) Stats() DeviceStats {

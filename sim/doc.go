@@ -10,6 +10,11 @@
 // inject faults (corrupted CRC, dropped, late and truncated replies) at
 // seeded, configurable rates and count everything they do (Stats).
 //
+// A device can be declared from a register-map profile (DeviceConfig.Profile,
+// resolved in the embedded library or the one given WithProfiles): it then
+// serves every point of the profile with plausible, slowly varying values
+// inside the point's range, encoded as the profile decodes them.
+//
 // A plant is described by a Plant value, built in Go or parsed from strict
 // YAML (ParsePlant, LoadPlant), and run with Start. DemoPlant returns the
 // built-in demo plant. Every random draw comes from a seeded generator owned

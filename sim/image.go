@@ -12,7 +12,8 @@ type regCell struct {
 	value    uint16
 	readOnly bool
 	wave     *Wave
-	word     int // which word of a 2-word wave: 0 high, 1 low
+	word     int       // which word of a 2-word wave (0 high, 1 low), or of gen's registers
+	gen      *pointGen // a profile point's generated value (nil: value or wave)
 }
 
 // bitCell is one defined coil or discrete input.
@@ -30,14 +31,22 @@ type image struct {
 	protect         modbus.ExceptionCode
 }
 
-// newImage builds the image of a validated device description.
-func newImage(cfg *DeviceConfig) *image {
+// newImage builds the image of a validated device description. With a
+// profile device, the profile's cells come first and the description's
+// blocks replace them address by address; the description's holes apply last.
+func newImage(cfg *DeviceConfig, pd *profileDevice) *image {
 	im := &image{
 		coils:    bitMap(cfg.Coils),
 		discrete: bitMap(cfg.DiscreteInputs),
 		input:    regMap(cfg.InputRegisters),
 		holding:  regMap(cfg.HoldingRegisters),
 		protect:  modbus.ExIllegalDataAddress,
+	}
+	if pd != nil {
+		im.coils = overlay(pd.coils, im.coils)
+		im.discrete = overlay(pd.discrete, im.discrete)
+		im.input = overlay(pd.input, im.input)
+		im.holding = overlay(pd.holding, im.holding)
 	}
 	if cfg.ProtectException == 4 {
 		im.protect = modbus.ExServerDeviceFailure
@@ -57,6 +66,14 @@ func newImage(cfg *DeviceConfig) *image {
 		}
 	}
 	return im
+}
+
+// overlay puts top's cells over base's and returns base.
+func overlay[C any](base, top map[uint16]*C) map[uint16]*C {
+	for a, c := range top {
+		base[a] = c
+	}
+	return base
 }
 
 func regMap(blocks []RegBlock) map[uint16]*regCell {
@@ -173,6 +190,9 @@ func (im *image) writeBits(addr uint16, bits []bool) modbus.ExceptionCode {
 
 // read returns the register's value at device time t.
 func (c *regCell) read(t time.Duration) uint16 {
+	if c.gen != nil {
+		return c.gen.word(t, c.word)
+	}
 	if c.wave == nil {
 		return c.value
 	}

@@ -5,6 +5,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 func TestClientInterop(t *testing.T) {
 	p := DemoPlant("")
 	rtuOverTCP := Bus{Name: "rtu-gw", Kind: BusTCP, Listen: "127.0.0.1:0", Framing: FramingRTU,
-		Devices: []DeviceConfig{demoMeter(1, time.Millisecond, 0)}}
+		Devices: []DeviceConfig{demoDevice(1, "eastron-sdm630", time.Millisecond, 0)}}
 	p.Buses = append(p.Buses, rtuOverTCP)
 	r, err := Start(context.Background(), p)
 	if err != nil {
@@ -45,8 +46,12 @@ func TestClientInterop(t *testing.T) {
 			}
 			defer c.Close()
 			regs, err := c.ReadInputRegisters(ctx, tc.unit, 0, 12)
-			if err != nil || len(regs) != 12 || regs[0] < 2200 || regs[0] > 2400 {
+			if err != nil || len(regs) != 12 {
 				t.Fatalf("voltages %v, %v", regs, err)
+			}
+			// Eastron float32, high word first: about 230 V.
+			if v := math.Float32frombits(uint32(regs[0])<<16 | uint32(regs[1])); v < 200 || v > 260 {
+				t.Fatalf("voltage %v from %v", v, regs)
 			}
 			if _, err := c.ReadDeviceIdentification(ctx, tc.unit, modbus.DeviceIDRegular); err != nil {
 				t.Fatalf("identification: %v", err)
@@ -65,7 +70,7 @@ func TestClientInterop(t *testing.T) {
 	for _, parity := range []string{"E", "O", "N"} {
 		line := NewLine(bus, modbus.LineSettings{Baud: 9600, Parity: parity})
 		c := modbus.NewClient(modbus.NewRTUTransport(line, modbus.RTUConfig{Timeout: 200 * time.Millisecond}), 200*time.Millisecond)
-		_, err := c.ReadHoldingRegisters(ctx, 11, 0, 4)
+		_, err := c.ReadInputRegisters(ctx, 11, 0, 4)
 		c.Close()
 		if (parity == "N") != (err == nil) {
 			t.Fatalf("parity %s: %v", parity, err)

@@ -88,7 +88,7 @@ func TestLineTiming(t *testing.T) {
 			}
 			// 8 request bytes + 25 reply bytes on the wire, plus turnaround.
 			min := tc.line.Settings().FrameTime(8+25) + turn
-			if took < min || took > min+40*time.Millisecond {
+			if took < min || took > min+time.Second { // the upper bound only catches gross errors (a timeout waited out): machines are loaded
 				t.Fatalf("transaction took %v, want at least %v (and not much more)", took, min)
 			}
 		})

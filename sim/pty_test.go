@@ -98,7 +98,7 @@ func TestPtyTiming(t *testing.T) {
 		if _, _, err := modbus.DecodeRTU(got); err != nil {
 			t.Fatalf("request %d: reply % X: %v", i, got, err)
 		}
-		if took < min || took > min+50*time.Millisecond {
+		if took < min || took > min+time.Second { // the upper bound only catches gross errors (a timeout waited out): machines are loaded
 			t.Fatalf("request %d took %v, want at least %v", i, took, min)
 		}
 	}

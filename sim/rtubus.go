@@ -25,10 +25,11 @@ func NewRTUBus(cfg Bus, opts ...Option) (*RTUBus, error) {
 		return nil, fmt.Errorf("sim: bus %q: kind %q, want rtu", cfg.Name, cfg.Kind)
 	}
 	p := Plant{Buses: []Bus{cfg}}
-	if err := p.Validate(); err != nil {
+	o := buildOptions(opts)
+	if err := p.validate(o); err != nil {
 		return nil, fmt.Errorf("sim: bus %q: %w", cfg.Name, err)
 	}
-	return newRTUBus(&cfg, buildOptions(opts)), nil
+	return newRTUBus(&cfg, o), nil
 }
 
 // newRTUBus builds a validated RTU bus.

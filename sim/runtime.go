@@ -24,6 +24,8 @@ type Endpoint struct {
 	Framing Framing             // tcp buses
 	Line    modbus.LineSettings // rtu buses, and rtu-framed gateways given a line
 	Units   []byte              // the unit IDs on the bus
+	// Profiles maps the units built from a profile to the profile's ID.
+	Profiles map[byte]string
 }
 
 // Running is a started plant. Close releases everything it holds.
@@ -42,10 +44,10 @@ type Running struct {
 // gateways listen, RTU buses get a pty pair (or their serial port). When ctx
 // is done the plant closes itself; Close does it at once.
 func Start(ctx context.Context, p Plant, opts ...Option) (*Running, error) {
-	if err := p.Validate(); err != nil {
+	o := buildOptions(opts)
+	if err := p.validate(o); err != nil {
 		return nil, fmt.Errorf("sim: start plant %q: %w", p.Name, err)
 	}
-	o := buildOptions(opts)
 	r := &Running{rtu: map[string]*RTUBus{}, cores: map[string]*core{}, stop: make(chan struct{})}
 	for i := range p.Buses {
 		if err := r.startBus(&p.Buses[i], o); err != nil {
@@ -109,6 +111,7 @@ func (r *Running) startBus(b *Bus, o options) error {
 			ep.URL = rtuURL(ep.Address, bus.line)
 		}
 	}
+	ep.Profiles = r.cores[b.Name].profiles()
 	r.endpoints = append(r.endpoints, ep)
 	return nil
 }

@@ -53,7 +53,8 @@ func TestDemoPlant(t *testing.T) {
 		{"meter voltages", 1, must(modbus.ReadRequest(modbus.FuncReadInputRegisters, 0, 12)), 0},
 		{"meter hole", 1, must(modbus.ReadRequest(modbus.FuncReadHoldingRegisters, 0, 5)), modbus.ExIllegalDataAddress},
 		{"io identity", 2, basic, 0},
-		{"io protected write", 2, modbus.WriteSingleRegisterRequest(100, 1), modbus.ExServerDeviceFailure},
+		{"io protected write", 2, modbus.WriteSingleRegisterRequest(0, 1), modbus.ExIllegalDataAddress},
+		{"io analog output write", 2, modbus.WriteSingleRegisterRequest(10, 1234), 0},
 		{"sensor server id", 3, modbus.ReportServerIDRequest(), 0},
 		{"sensor max registers", 3, must(modbus.ReadRequest(modbus.FuncReadInputRegisters, 0, 5)), modbus.ExIllegalDataValue},
 		{"absent unit", 4, basic, modbus.ExGatewayTargetNoResponse},
@@ -67,10 +68,10 @@ func TestDemoPlant(t *testing.T) {
 	c.Close()
 
 	cl := openClient(t, field.Address, 9600)
-	req := must(modbus.ReadRequest(modbus.FuncReadInputRegisters, 0, 3))
+	req := modbus.ReportServerIDRequest()
 	for _, unit := range field.Units {
 		got, _ := transact(t, cl, unit, req, time.Second)
-		if u, p, err := modbus.DecodeRTU(got); err != nil || u != unit || p.Function != modbus.FuncReadInputRegisters {
+		if u, p, err := modbus.DecodeRTU(got); err != nil || u != unit || p.Function != modbus.FuncReportServerID {
 			t.Fatalf("rtu unit %d: % X %v", unit, got, err)
 		}
 	}

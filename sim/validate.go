@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"strings"
+
+	"github.com/busprobe/busprobe/profiles"
 )
 
 // ConfigError is one problem in a plant description. Path is the YAML path
@@ -47,8 +49,12 @@ func (es ConfigErrors) Error() string {
 	return "invalid plant:\n  " + strings.Join(lines, "\n  ")
 }
 
-// validator collects problems with their paths.
-type validator struct{ errs ConfigErrors }
+// validator collects problems with their paths. lib resolves profile
+// names (nil: profiles are not checked).
+type validator struct {
+	errs ConfigErrors
+	lib  func() *profiles.Library
+}
 
 func (v *validator) add(path, format string, args ...any) {
 	v.errs = append(v.errs, &ConfigError{Path: path, Msg: fmt.Sprintf(format, args...)})
@@ -60,9 +66,16 @@ func (v *validator) rate(path string, r float64) {
 	}
 }
 
-// Validate checks the plant and returns ConfigErrors listing every problem, or nil.
-func (p *Plant) Validate() error {
-	v := &validator{}
+// Validate checks the plant and returns ConfigErrors listing every problem,
+// or nil. Profile names are looked up in the library of WithProfiles (the
+// embedded library by default); other options are ignored.
+func (p *Plant) Validate(opts ...Option) error {
+	return p.validate(buildOptions(opts))
+}
+
+// validate is Validate with built options.
+func (p *Plant) validate(o options) error {
+	v := &validator{lib: o.lib}
 	if len(p.Buses) == 0 {
 		v.add("$.buses", "a plant needs at least one bus")
 	}
@@ -177,6 +190,11 @@ func (v *validator) line(path string, l LineConfig) {
 }
 
 func (v *validator) device(path string, d *DeviceConfig) {
+	if d.Profile != "" && v.lib != nil {
+		if _, err := v.lib().Get(d.Profile); err != nil {
+			v.add(path+".profile", "unknown profile %q (see busprobe profiles list)", d.Profile)
+		}
+	}
 	if d.Turnaround < 0 || d.Jitter < 0 {
 		v.add(path, "turnaround and jitter must not be negative")
 	}

@@ -12,24 +12,25 @@ import (
 )
 
 // LoadPlant reads and validates a plant YAML file; see ParsePlant.
-func LoadPlant(path string) (*Plant, error) {
+func LoadPlant(path string, opts ...Option) (*Plant, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load plant: %w", err)
 	}
-	return ParsePlant(data, path)
+	return ParsePlant(data, path, opts...)
 }
 
 // ParsePlant decodes a plant from YAML strictly (an unknown key is an error)
 // and validates it. Every problem is a *ConfigError carrying file, line and
 // column; several problems come back together as ConfigErrors. file only
-// labels the errors.
-func ParsePlant(data []byte, file string) (*Plant, error) {
+// labels the errors. A device's profile must exist in the library of
+// WithProfiles (the embedded library by default).
+func ParsePlant(data []byte, file string, opts ...Option) (*Plant, error) {
 	var p Plant
 	if err := yaml.UnmarshalWithOptions(data, &p, yaml.Strict()); err != nil {
 		return nil, decodeError(err, file)
 	}
-	err := p.Validate()
+	err := p.Validate(opts...)
 	if err == nil {
 		return &p, nil
 	}

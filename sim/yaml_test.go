@@ -88,6 +88,7 @@ func TestParsePlantErrors(t *testing.T) {
 		{"missing line", "buses:\n  - name: a\n    kind: rtu\n    devices:\n      - unit: 3\n", 2, "needs line settings"},
 		{"bad parity", "buses:\n  - name: a\n    kind: rtu\n    line: {baud: 9600, parity: X}\n", 4, `parity "X"`},
 		{"overlap", "buses:\n  - name: a\n    kind: tcp\n    listen: x\n    devices:\n      - unit: 1\n        input_registers:\n          - {address: 0, count: 4}\n          - {address: 3, count: 1}\n", 9, "defined twice"},
+		{"unknown profile", "buses:\n  - name: a\n    kind: tcp\n    listen: x\n    devices:\n      - unit: 1\n        profile: eastron-sdm999\n", 7, `unknown profile "eastron-sdm999"`},
 		{"rate", "buses:\n  - name: a\n    kind: tcp\n    listen: x\n    faults:\n      drop: 1.5\n", 6, "outside 0..1"},
 	}
 	for _, tc := range tests {

@@ -197,10 +197,16 @@ func TestDemoTour(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s", code, errOut)
 	}
-	// Six units answer: three behind the TCP gateway, three on the pty.
-	rows := regexp.MustCompile(`(?m)^(tcp|rtu)://\S+\s+\d+\s+\S.*\[\d+ \d+ \d+\]`).FindAllString(out, -1)
+	// Six units answer with a decoded reading of their profile: three
+	// behind the TCP gateway, three on the pty.
+	rows := regexp.MustCompile(`(?m)^(tcp|rtu)://\S+\s+\d+\s+\S.*\s[a-z-0-9]+-[a-z0-9-]+\s+[a-z_0-9]+ = -?\d`).FindAllString(out, -1)
 	if len(rows) != 6 {
 		t.Errorf("demo tour shows %d answering units, want 6:\n%s", len(rows), out)
+	}
+	for _, want := range []string{"Eastron", "eastron-sdm630", "voltage_l1 = 2", "sht20-xy-md02", "(no FC43)", "schneider-atv320"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo tour lacks %q:\n%s", want, out)
+		}
 	}
 	if !strings.Contains(out, "busprobe read 'rtu://") || !strings.Contains(out, "mbpoll -m tcp") {
 		t.Errorf("demo does not print commands to try:\n%s", out)

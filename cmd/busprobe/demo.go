@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/busprobe/busprobe/profiles"
 	"github.com/busprobe/busprobe/protocols/modbus"
 	"github.com/busprobe/busprobe/sim"
 	"github.com/spf13/cobra"
@@ -68,11 +69,16 @@ func runDemo(ctx context.Context, e *env, listen string, exit bool) error {
 	return nil
 }
 
-// tourPlant identifies every unit of every endpoint (FC43/14 basic) and
-// reads its first input registers, printing one line per unit.
+// tourPlant identifies every unit of every endpoint (FC43/14 basic, or
+// FC17) and reads one point of the unit's profile (its first fingerprint
+// point), printing one line per unit.
 func tourPlant(ctx context.Context, w io.Writer, eps []sim.Endpoint) error {
+	lib, err := profiles.Embedded()
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "URL\tUNIT\tVENDOR\tPRODUCT\tINPUT 0..2\tTIME")
+	fmt.Fprintln(tw, "URL\tUNIT\tVENDOR\tPRODUCT\tPROFILE\tREADING\tTIME")
 	for _, ep := range eps {
 		if ep.URL == "" {
 			continue
@@ -84,17 +90,47 @@ func tourPlant(ctx context.Context, w io.Writer, eps []sim.Endpoint) error {
 		for _, unit := range ep.Units {
 			start := time.Now()
 			vendor, product := identifyForTour(ctx, c, unit)
-			values := "-"
-			if regs, err := c.ReadInputRegisters(ctx, unit, 0, 3); err == nil {
-				values = fmt.Sprint(regs)
-			} else {
-				values = err.Error()
+			id := ep.Profiles[unit]
+			reading := "-"
+			if p, err := lib.Get(id); err == nil {
+				reading = readForTour(ctx, c, unit, p)
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ep.URL, unit, vendor, product, values, modbus.Millis(time.Since(start)))
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", ep.URL, unit, vendor, product, id, reading,
+				modbus.Millis(time.Since(start)))
 		}
 		_ = c.Close()
 	}
 	return tw.Flush()
+}
+
+// readForTour reads and decodes the profile's first fingerprint point (or
+// its first register point), e.g. "voltage_l1 = 230.1 V".
+func readForTour(ctx context.Context, c *modbus.Client, unit byte, p *profiles.Profile) string {
+	var pt *profiles.Point
+	if fps := p.Identify.Fingerprints; len(fps) > 0 {
+		pt, _ = p.Point(fps[0].Point)
+	}
+	for i := 0; pt == nil && i < len(p.Points); i++ {
+		if !p.Points[i].Table.IsBit() && p.Points[i].ScaleFactor == "" {
+			pt = &p.Points[i]
+		}
+	}
+	if pt == nil || pt.ScaleFactor != "" || pt.Table.IsBit() {
+		return "-"
+	}
+	read := c.ReadHoldingRegisters
+	if pt.Table == profiles.TableInput {
+		read = c.ReadInputRegisters
+	}
+	regs, err := read(ctx, unit, pt.Address, uint16(pt.Size()))
+	if err != nil {
+		return err.Error()
+	}
+	v, err := pt.Decode(regs, nil)
+	if err != nil {
+		return err.Error()
+	}
+	return pt.Name + " = " + v.Display
 }
 
 // identifyForTour asks FC43/14 basic for vendor and product code and, from
@@ -122,7 +158,7 @@ func writeTryCommands(w io.Writer, eps []sim.Endpoint) {
 		}
 		u := ep.Units[0]
 		fmt.Fprintf(w, "  busprobe read '%s' --unit %d --table input --count 10\n", ep.URL, u)
-		fmt.Fprintf(w, "  busprobe read '%s' --unit %d --table holding --count 3 --json --trace\n", ep.URL, u)
+		fmt.Fprintf(w, "  busprobe read '%s' --unit %d --table input --count 2 --json --trace\n", ep.URL, u)
 		if ep.Kind == sim.BusTCP {
 			host, port, _ := net.SplitHostPort(ep.Address)
 			fmt.Fprintf(w, "  mbpoll -m tcp -p %s -a %d -t 3 -r 1 -c 10 -1 %s\n", port, u, host)

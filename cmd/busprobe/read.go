@@ -20,6 +20,10 @@ type readFlags struct {
 	address string
 	count   uint16
 	asJSON  bool
+
+	profile  string       // --profile: read decoded points instead of raw values
+	points   []string     // --points: the points to read (default all)
+	profiles profileFlags // --profiles: users' profile folders
 }
 
 // readResult is the JSON document `busprobe read --json` prints.
@@ -37,16 +41,34 @@ func newReadCmd(e *env) *cobra.Command {
 	var f readFlags
 	cmd := &cobra.Command{
 		Use:   "read URL",
-		Short: "Read registers, coils or discrete inputs from one unit",
+		Short: "Read registers, coils or discrete inputs, or a profile's decoded points, from one unit",
 		Long: `Read raw values from one unit and print address, decimal and hex (bits as 0/1).
 
 Addresses are 0-based protocol addresses (decimal or 0x hex). The table is one of
-holding (FC03), input (FC04), coil (FC01) or discrete (FC02).`,
+holding (FC03), input (FC04), coil (FC01) or discrete (FC02).
+
+With --profile ID, read the profile's points instead (all readable points, or
+--points a,b) in the fewest requests the device allows, and print each point's
+decoded value with its unit and the raw registers. Exit 0 when every point was
+read, 4 when some failed, 1 when none was.`,
 		Example: `  busprobe read tcp://127.0.0.1:5020 --unit 1 --table holding --address 0 --count 10
-  busprobe read 'rtu:///dev/ttyUSB0?baud=9600&parity=E' --unit 3 --table input --address 0x10 --count 4 --json`,
+  busprobe read 'rtu:///dev/ttyUSB0?baud=9600&parity=E' --unit 3 --table input --address 0x10 --count 4 --json
+  busprobe read 'rtu:///dev/ttyUSB0?baud=9600&parity=N' --unit 1 --profile eastron-sdm630
+  busprobe read tcp://10.0.0.5:502 --unit 1 --profile sdm630 --points voltage_l1,frequency --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRead(cmd.Context(), e, args[0], f)
+			if f.profile == "" {
+				if len(f.points) > 0 {
+					return usagef("--points needs --profile")
+				}
+				return runRead(cmd.Context(), e, args[0], f)
+			}
+			for _, name := range []string{"table", "address", "count"} {
+				if cmd.Flags().Changed(name) {
+					return usagef("--%s does not go with --profile (the profile gives tables and addresses)", name)
+				}
+			}
+			return runProfileRead(cmd.Context(), e, args[0], f)
 		},
 	}
 	f.conn.register(cmd)
@@ -54,6 +76,9 @@ holding (FC03), input (FC04), coil (FC01) or discrete (FC02).`,
 	cmd.Flags().StringVar(&f.address, "address", "0", "first address, 0-based (decimal or 0x hex)")
 	cmd.Flags().Uint16Var(&f.count, "count", 1, "number of registers or bits")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print one JSON object")
+	cmd.Flags().StringVar(&f.profile, "profile", "", "read and decode the points of this profile (ID or alias)")
+	cmd.Flags().StringSliceVar(&f.points, "points", nil, "with --profile: points to read, comma-separated (default all)")
+	f.profiles.register(cmd, false)
 	return cmd
 }
 

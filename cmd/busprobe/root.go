@@ -27,6 +27,7 @@ Targets are URLs:
 		newReadCmd(e),
 		newSimulateCmd(e),
 		newDemoCmd(e),
+		newProfilesCmd(e),
 	)
 	return root
 }
