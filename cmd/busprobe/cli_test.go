@@ -208,7 +208,7 @@ func TestDemoTour(t *testing.T) {
 			t.Errorf("demo tour lacks %q:\n%s", want, out)
 		}
 	}
-	if !strings.Contains(out, "busprobe read 'rtu://") || !strings.Contains(out, "mbpoll -m tcp") {
+	if !strings.Contains(out, "busprobe read 'rtu://") || !strings.Contains(out, "mbpoll -m tcp") || !strings.Contains(out, "--profile eastron-sdm630") {
 		t.Errorf("demo does not print commands to try:\n%s", out)
 	}
 }

@@ -159,6 +159,9 @@ func writeTryCommands(w io.Writer, eps []sim.Endpoint) {
 		u := ep.Units[0]
 		fmt.Fprintf(w, "  busprobe read '%s' --unit %d --table input --count 10\n", ep.URL, u)
 		fmt.Fprintf(w, "  busprobe read '%s' --unit %d --table input --count 2 --json --trace\n", ep.URL, u)
+		if id := ep.Profiles[u]; id != "" {
+			fmt.Fprintf(w, "  busprobe read '%s' --unit %d --profile %s\n", ep.URL, u, id)
+		}
 		if ep.Kind == sim.BusTCP {
 			host, port, _ := net.SplitHostPort(ep.Address)
 			fmt.Fprintf(w, "  mbpoll -m tcp -p %s -a %d -t 3 -r 1 -c 10 -1 %s\n", port, u, host)

@@ -24,6 +24,7 @@ type readFlags struct {
 	profile  string       // --profile: read decoded points instead of raw values
 	points   []string     // --points: the points to read (default all)
 	profiles profileFlags // --profiles: users' profile folders
+	sunspec  string       // --sunspec-models: a folder of SunSpec model JSON files
 }
 
 // readResult is the JSON document `busprobe read --json` prints.
@@ -47,6 +48,10 @@ func newReadCmd(e *env) *cobra.Command {
 Addresses are 0-based protocol addresses (decimal or 0x hex). The table is one of
 holding (FC03), input (FC04), coil (FC01) or discrete (FC02).
 
+With --profile sunspec, find "SunS" at 40000, 50000 or 0 and decode every model of
+the device's SunSpec chain (models 1, 101, 102 and 103 built in; any other with
+--sunspec-models DIR holding the SunSpec Alliance's model JSON files).
+
 With --profile ID, read the profile's points instead (all readable points, or
 --points a,b) in the fewest requests the device allows, and print each point's
 decoded value with its unit and the raw registers. Exit 0 when every point was
@@ -68,6 +73,9 @@ read, 4 when some failed, 1 when none was.`,
 					return usagef("--%s does not go with --profile (the profile gives tables and addresses)", name)
 				}
 			}
+			if strings.EqualFold(f.profile, sunspecProfile) {
+				return runSunSpecRead(cmd.Context(), e, args[0], f)
+			}
 			return runProfileRead(cmd.Context(), e, args[0], f)
 		},
 	}
@@ -78,6 +86,7 @@ read, 4 when some failed, 1 when none was.`,
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print one JSON object")
 	cmd.Flags().StringVar(&f.profile, "profile", "", "read and decode the points of this profile (ID or alias)")
 	cmd.Flags().StringSliceVar(&f.points, "points", nil, "with --profile: points to read, comma-separated (default all)")
+	cmd.Flags().StringVar(&f.sunspec, "sunspec-models", "", "with --profile sunspec: a folder of SunSpec model JSON files (also BUSPROBE_SUNSPEC_MODELS)")
 	f.profiles.register(cmd, false)
 	return cmd
 }
