@@ -114,18 +114,7 @@ func bitMap(blocks []BitBlock) map[uint16]*bitCell {
 
 // readRegs reads count registers from addr at device time t; code is 0 on success.
 func readRegs(m map[uint16]*regCell, addr, count uint16, t time.Duration) ([]uint16, modbus.ExceptionCode) {
-	if int(addr)+int(count) > 0x10000 {
-		return nil, modbus.ExIllegalDataAddress
-	}
-	out := make([]uint16, count)
-	for i := range out {
-		c, ok := m[addr+uint16(i)]
-		if !ok {
-			return nil, modbus.ExIllegalDataAddress
-		}
-		out[i] = c.read(t)
-	}
-	return out, 0
+	return readCells(m, addr, count, t)
 }
 
 // checkWriteRegs reports whether count registers from addr may be written.
@@ -154,10 +143,16 @@ func (im *image) writeRegs(addr uint16, values []uint16) {
 
 // readBits reads count bits from addr at device time t.
 func readBits(m map[uint16]*bitCell, addr, count uint16, t time.Duration) ([]bool, modbus.ExceptionCode) {
+	return readCells(m, addr, count, t)
+}
+
+// readCells reads count cells (registers or bits) from addr at device time
+// t; an address past 65535 or without a cell is exception 02.
+func readCells[V any, C interface{ read(time.Duration) V }](m map[uint16]C, addr, count uint16, t time.Duration) ([]V, modbus.ExceptionCode) {
 	if int(addr)+int(count) > 0x10000 {
 		return nil, modbus.ExIllegalDataAddress
 	}
-	out := make([]bool, count)
+	out := make([]V, count)
 	for i := range out {
 		c, ok := m[addr+uint16(i)]
 		if !ok {

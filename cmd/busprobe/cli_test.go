@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +108,7 @@ func TestReadJSONAndTrace(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
 	}
-	if want := []uint16{11, 22, 33, 0xBEEF}; !equalU16(got.Values, want) || got.SchemaVersion != schemaVersion || got.Unit != 1 {
+	if want := []uint16{11, 22, 33, 0xBEEF}; !slices.Equal(got.Values, want) || got.SchemaVersion != schemaVersion || got.Unit != 1 {
 		t.Errorf("got %+v, want values %v", got, want)
 	}
 	// One request (MBAP header + 03 00 00 00 04) and its reply.
@@ -116,18 +117,6 @@ func TestReadJSONAndTrace(t *testing.T) {
 	if !tx.MatchString(errOut) || !rx.MatchString(errOut) {
 		t.Errorf("trace lacks the TX/RX frames:\n%s", errOut)
 	}
-}
-
-func equalU16(a, b []uint16) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestVersion(t *testing.T) {

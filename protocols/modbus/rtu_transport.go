@@ -147,13 +147,10 @@ func (t *RTUTransport) RoundTrip(ctx context.Context, unit byte, req PDU) (PDU, 
 	if unit == 0 && needsReply(req.Function) {
 		return PDU{}, fmt.Errorf("%s: %w", req.Function, ErrBroadcastRead)
 	}
-	if 1+len(req.Data) > MaxPDUSize {
-		return PDU{}, frameErr(req.Bytes()[:8], "request PDU of %d bytes exceeds the %d-byte limit", 1+len(req.Data), MaxPDUSize)
-	}
-	if err := ctx.Err(); err != nil {
+	rt, err := startRequest(ctx, req, t.cfg.Timeout)
+	if err != nil {
 		return PDU{}, err
 	}
-	rt := timingFor(ctx, t.cfg.Timeout)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {

@@ -144,13 +144,10 @@ func dialConn(ctx context.Context, addr string, tlsCfg *tls.Config, timeout time
 
 // RoundTrip sends req to unit and returns its reply; see Transport.
 func (t *TCPTransport) RoundTrip(ctx context.Context, unit byte, req PDU) (PDU, error) {
-	if 1+len(req.Data) > MaxPDUSize {
-		return PDU{}, frameErr(req.Bytes()[:8], "request PDU of %d bytes exceeds the %d-byte limit", 1+len(req.Data), MaxPDUSize)
-	}
-	if err := ctx.Err(); err != nil {
+	rt, err := startRequest(ctx, req, t.cfg.Timeout)
+	if err != nil {
 		return PDU{}, err
 	}
-	rt := timingFor(ctx, t.cfg.Timeout)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {

@@ -197,3 +197,16 @@ func clone(b []byte) []byte {
 	}
 	return append([]byte(nil), b...)
 }
+
+// startRequest checks a request before a transport takes its line: the PDU
+// fits the protocol's limit and ctx is still live. It returns the request's
+// timing (def is the transport's default timeout).
+func startRequest(ctx context.Context, req PDU, def time.Duration) (reqTiming, error) {
+	if 1+len(req.Data) > MaxPDUSize {
+		return reqTiming{}, frameErr(req.Bytes()[:8], "request PDU of %d bytes exceeds the %d-byte limit", 1+len(req.Data), MaxPDUSize)
+	}
+	if err := ctx.Err(); err != nil {
+		return reqTiming{}, err
+	}
+	return timingFor(ctx, def), nil
+}
