@@ -34,11 +34,11 @@ type Device struct {
 	Host       string     `json:"host,omitempty"`
 	Port       int        `json:"port,omitempty"`
 	Framing    string     `json:"framing,omitempty"` // mbap, rtu (rtuovertcp)
-	Identity   *Identity  `json:"identity,omitempty"`
-	Profile    string     `json:"profile,omitempty"`
-	Confidence float64    `json:"confidence"` // 0..1 for Profile
+	Identity   *Identity  `json:"identity"`          // null when the device told nothing
+	Profile    string     `json:"profile"`           // "" when no profile matched
+	Confidence float64    `json:"confidence"`        // 0..1 for Profile
 	Evidence   []Evidence `json:"evidence,omitempty"`
-	LatencyMS  float64    `json:"latency_ms"` // turnaround measured on the probe that found it
+	LatencyMS  float64    `json:"latency_ms"`      // turnaround measured on the probe that found it
 	Notes      []string   `json:"notes,omitempty"` // duplicate unit ID, echo, gateway answering for all units…
 }
 

@@ -28,6 +28,8 @@ Targets are URLs:
 		newSimulateCmd(e),
 		newDemoCmd(e),
 		newProfilesCmd(e),
+		newScanCmd(e), newIdentifyCmd(e),
+		newPortsCmd(e),
 	)
 	return root
 }
