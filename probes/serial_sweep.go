@@ -53,7 +53,6 @@ func (s *serialScan) probeUnit(ctx context.Context, u byte) error {
 		if err != nil {
 			return err
 		}
-		st.probed = true
 		switch r.kind {
 		case probeAnswer:
 			return nil

@@ -9,7 +9,6 @@ import (
 // unitState is what the scan knows about one unit at the locked settings.
 type unitState struct {
 	unit       byte
-	probed     bool // asked at the locked settings, with a normal window
 	found      bool
 	late       bool // found only through a reply that came after its window
 	exc        byte

@@ -25,26 +25,20 @@ func (s *tcpScanner) scanHostPort(ctx context.Context, host string, port int) (d
 	// First units in MBAP; if all silent, ask in RTU framing.
 	const firstUnits = 2
 	i := 0
-	broken := false
 	for ; i < len(units) && i < firstUnits; i++ {
 		r := h.probe(ctx, units[i], h.timeout())
 		results[units[i]] = r
 		if r.out != tcpOutSilent {
-			if r.out == tcpOutBroken {
-				broken = true
-			}
 			i++
 			break
 		}
 	}
 	if h.replies == 0 && !s.cfg.NoRTU && ctx.Err() == nil {
 		if err := h.open(ctx, FramingRTU); err == nil {
-			peerClosed := false
 			for j := 0; j < i; j++ {
 				r := h.probe(ctx, units[j], h.timeout())
 				if r.out == tcpOutBroken {
-					peerClosed = true
-					break
+					break // the peer closed on RTU bytes: it speaks MBAP
 				}
 				if r.out == tcpOutDevice || r.out == tcpOutAbsent {
 					results[units[j]] = r
@@ -55,14 +49,8 @@ func (s *tcpScanner) scanHostPort(ctx context.Context, host string, port int) (d
 			} else if err := h.open(ctx, FramingMBAP); err != nil {
 				note("cannot reconnect: %v", err)
 				return nil, notes
-			} else if peerClosed {
-				broken = false
 			}
 		}
-	}
-	if broken && h.replies == 0 {
-		// the host dropped the connection at once: try to go on, the transport reconnects
-		broken = false
 	}
 	sweep := func(from int) {
 		for _, u := range units[from:] {
