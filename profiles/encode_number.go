@@ -16,15 +16,18 @@ func (p *Point) numberRaw(v any, sf *int) (uint64, error) {
 	nbits := 16 * p.Size()
 	signed := p.Type.IsSigned()
 	rawOnly := len(p.Enum) > 0 || p.Type == TypeSunSSF
+	// A string holding an integer is the raw number only for integer types:
+	// "1500" for an f32 point is the float 1500, not the bits 0x000005DC.
+	intText := rawOnly || p.identityScale() && p.Type.IsInteger()
 	if s, ok := v.(string); ok {
 		s = strings.TrimSpace(s)
 		if k, ok := p.enumKey(s); ok {
 			return p.fitInt(intOfSigned(k), signed, nbits)
 		}
-		if i, err := strconv.ParseInt(s, 0, 64); err == nil && (rawOnly || p.identityScale()) {
+		if i, err := strconv.ParseInt(s, 0, 64); err == nil && intText {
 			return p.fitInt(intOfSigned(i), signed, nbits)
 		}
-		if u, err := strconv.ParseUint(s, 0, 64); err == nil && (rawOnly || p.identityScale()) {
+		if u, err := strconv.ParseUint(s, 0, 64); err == nil && intText {
 			return p.fitInt(rawInt{u: u}, signed, nbits)
 		}
 		f, err := strconv.ParseFloat(s, 64)

@@ -100,3 +100,26 @@ func TestEncodeErrors(t *testing.T) {
 		})
 	}
 }
+
+// A number typed as text encodes as the number, whatever the point's type.
+func TestEncodeNumberText(t *testing.T) {
+	tests := []struct {
+		typ  Type
+		text string
+		want []uint16
+	}{
+		{TypeF32, "1500", []uint16{0x44BB, 0x8000}},
+		{TypeF32, " 230.5 ", []uint16{0x4366, 0x8000}},
+		{TypeF64, "1", []uint16{0x3FF0, 0, 0, 0}},
+		{TypeU16, "1500", []uint16{1500}},
+		{TypeI32, "-2", []uint16{0xFFFF, 0xFFFE}},
+		{TypeU16, "0x10", []uint16{16}},
+	}
+	for _, tc := range tests {
+		p := &Point{Name: "x", Table: TableHolding, Type: tc.typ, ByteOrder: ABCD, Scale: 1, Access: AccessReadWrite}
+		got, err := p.Encode(tc.text, nil)
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("%s %q: % X, %v; want % X", tc.typ, tc.text, got, err, tc.want)
+		}
+	}
+}

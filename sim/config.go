@@ -89,6 +89,9 @@ type Bus struct {
 	// Echo makes an RTU bus return each request's own bytes, as an RS-485
 	// adapter without echo suppression does.
 	Echo bool `yaml:"echo,omitempty"`
+	// Sniff gives a pty-served RTU bus a second, listen-only pty (Endpoint.SniffPath)
+	// that shows every request and reply as an RS-485 line carries them.
+	Sniff bool `yaml:"sniff,omitempty"`
 
 	// Faults are injected into this bus's replies.
 	Faults Faults `yaml:"faults,omitempty"`

@@ -21,6 +21,7 @@ type ptyServer struct {
 	master *os.File // non-blocking, so read deadlines work
 	slave  *os.File // held open; its termios says the client's baud
 	path   string
+	sniff  *sniffPty // listen-only copy of the line, when the bus has Sniff
 	done   chan struct{}
 	wg     sync.WaitGroup
 	once   sync.Once
@@ -48,6 +49,13 @@ func servePty(bus *RTUBus) (*ptyServer, error) {
 		slave:  s,
 		path:   s.Name(),
 		done:   make(chan struct{}),
+	}
+	if bus.sniff {
+		if srv.sniff, err = openSniffPty(bus); err != nil {
+			srv.master.Close()
+			s.Close()
+			return nil, err
+		}
 	}
 	srv.wg.Add(1)
 	go func() {
@@ -84,7 +92,7 @@ func (s *ptyServer) handle(frame []byte, first, _ time.Time) []timedWrite {
 	if reply != nil {
 		out = append(out, timedWrite{at: end.Add(delay), data: reply})
 	}
-	return out
+	return s.sniff.copyExchange(out, frame, end, reply, end.Add(delay))
 }
 
 // close stops the responder and releases the pty pair.
@@ -94,6 +102,9 @@ func (s *ptyServer) close() error {
 		close(s.done)
 		err = s.master.Close()
 		s.wg.Wait()
+		if e := s.sniff.close(); err == nil {
+			err = e
+		}
 		if e := s.slave.Close(); err == nil {
 			err = e
 		}

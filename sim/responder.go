@@ -29,6 +29,7 @@ type port interface {
 type timedWrite struct {
 	at   time.Time
 	data []byte
+	to   io.Writer // nil: the port; else another stream (the sniff pty), whose errors are ignored
 }
 
 // rtuHandler serves one request frame whose first bytes were read at first
@@ -48,6 +49,10 @@ func serveRTU(p port, done <-chan struct{}, gap time.Duration, bad func(), handl
 		for _, w := range handle(frame, first, last) {
 			if !sleepUntil(w.at, done) {
 				return false
+			}
+			if w.to != nil {
+				_, _ = w.to.Write(w.data)
+				continue
 			}
 			if _, err := p.Write(w.data); err != nil {
 				return false

@@ -16,6 +16,7 @@ type RTUBus struct {
 	line     modbus.LineSettings
 	mismatch Mismatch
 	echo     bool
+	sniff    bool // serve a listen-only copy of the line (see sniffPty)
 }
 
 // NewRTUBus builds an RTU bus from its description (Kind must be rtu). The
@@ -38,7 +39,7 @@ func newRTUBus(cfg *Bus, o options) *RTUBus {
 	if m == "" {
 		m = MismatchGarbage
 	}
-	return &RTUBus{core: newCore(cfg, o), line: cfg.Line.Settings(), mismatch: m, echo: cfg.Echo}
+	return &RTUBus{core: newCore(cfg, o), line: cfg.Line.Settings(), mismatch: m, echo: cfg.Echo, sniff: cfg.Sniff}
 }
 
 // Name returns the bus's name.

@@ -24,6 +24,10 @@ type Endpoint struct {
 	Framing Framing             // tcp buses
 	Line    modbus.LineSettings // rtu buses, and rtu-framed gateways given a line
 	Units   []byte              // the unit IDs on the bus
+	// SniffPath and SniffURL are the listen-only pty of an RTU bus with Sniff
+	// (empty otherwise): it shows every request and reply as the line carries them.
+	SniffPath string
+	SniffURL  string
 	// Profiles maps the units built from a profile to the profile's ID.
 	Profiles map[byte]string
 }
@@ -99,6 +103,9 @@ func (r *Running) startBus(b *Bus, o options) error {
 			}
 			r.closers = append(r.closers, srv.close)
 			ep.Address = srv.path
+			if srv.sniff != nil {
+				ep.SniffPath, ep.SniffURL = srv.sniff.path, rtuURL(srv.sniff.path, bus.line)
+			}
 		case ServeSerial:
 			srv, err := serveSerial(bus, b.Port)
 			if err != nil {

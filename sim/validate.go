@@ -152,6 +152,7 @@ func (v *validator) bus(path string, b *Bus) {
 	if b.Line != nil {
 		v.line(path+".line", *b.Line)
 	}
+	v.sniff(path, b)
 	f := b.Faults
 	v.rate(path+".faults.corrupt_crc", f.CorruptCRC)
 	v.rate(path+".faults.drop", f.Drop)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/busprobe/busprobe/protocols/modbus"
@@ -38,6 +39,7 @@ func (f *connFlags) unitID() (byte, error) {
 type session struct {
 	target modbus.Target
 	client *modbus.Client
+	trace  modbus.Tap // the --trace tap, nil without --trace
 }
 
 // open parses the URL and connects; with --trace every frame goes to stderr.
@@ -51,13 +53,13 @@ func (f *connFlags) open(ctx context.Context, e *env, rawURL string) (*session, 
 		target.Timeout = f.timeout
 	}
 	if f.trace {
-		opts.Tap = traceTap(e.stderr)
+		opts.Tap = traceTapFor(e.stderr, modbus.FramingOf(target.Scheme))
 	}
 	c, err := modbus.Dial(ctx, target, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &session{target: target, client: c}, nil
+	return &session{target: target, client: c, trace: opts.Tap}, nil
 }
 
 func (s *session) close() { _ = s.client.Close() }
@@ -67,17 +69,39 @@ func (s *session) explain(unit byte, err error) error {
 	return fmt.Errorf("%s: %w", s.target.String(), explainTimeout(s.target, err))
 }
 
-// traceTap writes each frame as one line: time, direction, hex bytes,
-// duration on the wire and the transport's note.
-func traceTap(w io.Writer) modbus.Tap {
+// traceTap is traceTapFor an RTU line (serial scans).
+func traceTap(w io.Writer) modbus.Tap { return traceTapFor(w, modbus.FramingRTU) }
+
+// traceTapFor writes each frame as one line: time, direction, hex bytes,
+// duration on the wire, what the frame means (modbus.Describe, with the
+// request a reply answers) and the transport's note:
+//
+//	15:04:05.123456 TX 01 03 00 00 00 04 44 09  (8.333 ms)  unit 1 read holding 0..3 (40001×4)
+func traceTapFor(w io.Writer, framing modbus.Framing) modbus.Tap {
+	var mu sync.Mutex // a tap may be shared by the transports of a scan
+	traffic := modbus.NewTraffic(framing)
 	return func(f modbus.TapFrame) {
-		line := fmt.Sprintf("%s %s % X", f.Start.Format("15:04:05.000000"), f.Dir, f.Bytes)
-		if d := f.End.Sub(f.Start); d > 0 {
-			line += fmt.Sprintf("  (%s)", modbus.Millis(d))
+		mu.Lock()
+		defer mu.Unlock()
+		for _, ev := range traffic.Add(f) {
+			if ev.Kind == modbus.EventUnanswered {
+				continue // the request's error already says so
+			}
+			fmt.Fprintln(w, traceLine(ev))
 		}
-		if f.Note != "" {
-			line += "  [" + f.Note + "]"
-		}
-		fmt.Fprintln(w, line)
 	}
+}
+
+// traceLine formats one frame event for --trace.
+func traceLine(ev modbus.TrafficEvent) string {
+	f := ev.Frame
+	line := fmt.Sprintf("%s %s % X", f.Start.Format("15:04:05.000000"), f.Dir, f.Bytes)
+	if d := f.End.Sub(f.Start); d > 0 {
+		line += fmt.Sprintf("  (%s)", modbus.Millis(d))
+	}
+	line += "  " + ev.Meaning
+	if f.Note != "" {
+		line += "  [" + f.Note + "]"
+	}
+	return line
 }

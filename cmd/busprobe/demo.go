@@ -20,20 +20,26 @@ import (
 const demoListen = "127.0.0.1:5020"
 
 func newDemoCmd(e *env) *cobra.Command {
-	var exit bool
+	var exit, noTUI bool
 	var listen string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Start the built-in simulated plant in-process and tour it",
 		Long: `Start the built-in demo plant in this process (a Modbus/TCP gateway with 3 units and an
-RTU bus on a pty at 9600 8N1 with 3 units), identify and read every unit on it, print
-commands to try from another terminal, and keep serving until interrupted.`,
+RTU bus on a pty at 9600 8N1 with 3 units). On a terminal the interactive interface opens
+straight into a scan of the plant (q quits). Otherwise, or with --exit or --no-tui, a text
+tour identifies and reads every unit, prints commands to try from another terminal, and
+keeps serving until interrupted (--exit: ends after the tour).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !exit && !noTUI && interactive(e) {
+				return runDemoTUI(cmd.Context(), e, listen)
+			}
 			return runDemo(cmd.Context(), e, listen, exit)
 		},
 	}
 	cmd.Flags().BoolVar(&exit, "exit", false, "exit after the tour instead of serving until interrupted")
+	cmd.Flags().BoolVar(&noTUI, "no-tui", false, "print the text tour even on a terminal")
 	cmd.Flags().StringVar(&listen, "listen", demoListen, "gateway listen address (a busy port falls back to a free one)")
 	return cmd
 }
@@ -41,11 +47,7 @@ commands to try from another terminal, and keep serving until interrupted.`,
 func runDemo(ctx context.Context, e *env, listen string, exit bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	running, err := sim.Start(ctx, sim.DemoPlant(listen))
-	if errors.Is(err, syscall.EADDRINUSE) {
-		fmt.Fprintf(e.stderr, "%s is busy; the gateway takes a free port instead\n", listen)
-		running, err = sim.Start(ctx, sim.DemoPlant("127.0.0.1:0"))
-	}
+	running, err := startDemoPlant(ctx, e, listen)
 	if err != nil {
 		return err
 	}
@@ -67,6 +69,16 @@ func runDemo(ctx context.Context, e *env, listen string, exit bool) error {
 	fmt.Fprintln(e.stderr, "serving; press Ctrl-C to stop")
 	<-ctx.Done()
 	return nil
+}
+
+// startDemoPlant starts the demo plant, on a free port when listen is busy.
+func startDemoPlant(ctx context.Context, e *env, listen string) (*sim.Running, error) {
+	running, err := sim.Start(ctx, sim.DemoPlant(listen))
+	if errors.Is(err, syscall.EADDRINUSE) {
+		fmt.Fprintf(e.stderr, "%s is busy; the gateway takes a free port instead\n", listen)
+		running, err = sim.Start(ctx, sim.DemoPlant("127.0.0.1:0"))
+	}
+	return running, err
 }
 
 // tourPlant identifies every unit of every endpoint (FC43/14 basic, or

@@ -34,7 +34,8 @@ func main() {
 // main without signals and os.Exit, so tests drive the whole CLI in-process
 // and interrupt it by cancelling ctx.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCmd(&env{stdin: stdin, stdout: stdout, stderr: stderr})
+	stdinTTY := func() bool { return stdinIsTerminal(stdin) }
+	root := newRootCmd(&env{stdin: stdin, stdout: stdout, stderr: stderr, terminal: stdinTTY})
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -63,6 +64,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// terminal reports whether stdin is a terminal, i.e. a person can
+	// answer a prompt (tests inject a fake one).
+	terminal func() bool
 }
 
 // codedError carries a specific exit code out of a subcommand.

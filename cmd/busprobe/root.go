@@ -17,6 +17,9 @@ Targets are URLs:
   rtu:///dev/ttyUSB0?baud=9600&parity=E&stop=1   Modbus RTU on a serial port`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		// No subcommand: the interactive interface on a terminal, else help.
+		RunE: func(cmd *cobra.Command, _ []string) error { return runRoot(cmd, e) },
 	}
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
@@ -30,6 +33,15 @@ Targets are URLs:
 		newProfilesCmd(e),
 		newScanCmd(e), newIdentifyCmd(e),
 		newPortsCmd(e),
+		newWatchCmd(e),
+		newMonitorCmd(e), newSniffCmd(e),
+		newExportCmd(e),
+		newSchemaCmd(e),
+		newValidateCmd(e),
+		newImportCmd(e), newReportCmd(e),
+		newWriteCmd(e),
+		newSnapshotCmd(e),
+		newDiffCmd(e),
 	)
 	return root
 }

@@ -29,7 +29,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -194,44 +193,6 @@ func identityLine(id *probes.Identity) string {
 	return strings.Join(parts, " ")
 }
 
-// saveJSONFile writes v as JSON to path atomically: a temporary file in the
-// same folder, synced, then renamed over path (with force) or hard-linked to
-// it (without force, which fails if path appeared meanwhile).
-func saveJSONFile(path string, v any, force bool) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	if err := writeJSON(tmp, v); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	_ = os.Chmod(name, 0o644)
-	if force {
-		if err := os.Rename(name, path); err != nil {
-			return fmt.Errorf("save %s: %w", path, err)
-		}
-		return nil
-	}
-	if err := os.Link(name, path); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s exists: refusing to overwrite it (use --force)", path)
-		}
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	return nil
-}
-
 // progressLine shows the scan's progress on stderr: one line rewritten in
 // place (\r) when stderr is a terminal, else a plain line every 10 s (and
 // nothing for scans shorter than that).
@@ -247,14 +208,9 @@ func newProgressLine(w io.Writer, on bool) *progressLine {
 	return &progressLine{w: w, on: on, tty: isTerminal(w), start: time.Now()}
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal reports whether w is a terminal (not merely a character
+// device: /dev/null is one too).
+func isTerminal(w io.Writer) bool { return terminal(w) }
 
 func (p *progressLine) update(pr probes.Progress) {
 	if !p.on {

@@ -19,6 +19,7 @@ type endpointJSON struct {
 	Address string `json:"address"`
 	Line    string `json:"line,omitempty"`
 	Units   []int  `json:"units"`
+	Sniff   string `json:"sniff_url,omitempty"` // a listen-only copy of the bus's traffic, for `busprobe sniff`
 }
 
 func newSimulateCmd(e *env) *cobra.Command {
@@ -69,7 +70,7 @@ It runs until interrupted (Ctrl-C).`,
 func endpointsJSON(eps []sim.Endpoint) []endpointJSON {
 	out := make([]endpointJSON, 0, len(eps))
 	for _, ep := range eps {
-		j := endpointJSON{Bus: ep.Bus, Kind: string(ep.Kind), URL: ep.URL, Address: ep.Address}
+		j := endpointJSON{Bus: ep.Bus, Kind: string(ep.Kind), URL: ep.URL, Address: ep.Address, Sniff: ep.SniffURL}
 		if ep.Line.Baud > 0 {
 			j.Line = ep.Line.String()
 		}
@@ -98,6 +99,9 @@ func writeEndpoints(w io.Writer, name string, eps []sim.Endpoint) error {
 			url = "(in-process only)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ep.Bus, ep.Kind, strings.Join(units, ","), url)
+		if ep.SniffURL != "" {
+			fmt.Fprintf(tw, "%s\tsniff\t\t%s\n", ep.Bus, ep.SniffURL)
+		}
 	}
 	return tw.Flush()
 }

@@ -1,0 +1,259 @@
+package main
+
+// `busprobe report --scan SCAN.json [--verify] -o report.html|report.md`:
+// the commissioning report. Exit codes: 0 written (and every verified
+// point ok); 4 written but --verify found failing points; 2 bad command
+// line; 1 an error.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/busprobe/busprobe/gateway"
+	"github.com/busprobe/busprobe/probes"
+	"github.com/busprobe/busprobe/protocols/modbus"
+	"github.com/spf13/cobra"
+)
+
+// reportFlags are the flags of `busprobe report`.
+type reportFlags struct {
+	scan, output, format, journal, title string
+	profileFor                           []string
+	verify, force                        bool
+	timeout                              time.Duration
+	profiles                             profileFlags
+}
+
+func newReportCmd(e *env) *cobra.Command {
+	var f reportFlags
+	cmd := &cobra.Command{
+		Use:   "report --scan SCAN.json [--verify] -o report.html|report.md",
+		Short: "Write the commissioning report (HTML or Markdown) of a scan",
+		Long: `Report writes the commissioning report of a scan: what the scan covered, the
+devices with their identities and line settings, the bus health figures the
+scan measured (requests, duration, per-device latency), the exported points
+with their values at commissioning time (--verify reads them live, as
+'busprobe export --verify' does) and the writes the journal holds for these
+devices (--journal FILE, else $BUSPROBE_JOURNAL or the default journal).
+
+The format follows the file's extension (.md/.markdown: Markdown, else HTML)
+unless --format is given. The HTML is one self-contained, printable page.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runReport(cmd.Context(), e, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.scan, "scan", "", "the scan result (`SCAN.json`)")
+	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` (atomically)")
+	fl.StringVar(&f.format, "format", "", "html or md (default: by FILE's extension)")
+	fl.StringVar(&f.journal, "journal", "", "the write journal (default $"+probes.EnvJournal+" or $XDG_STATE_HOME/busprobe/journal.ndjson)")
+	fl.StringVar(&f.title, "title", "Commissioning report", "the report's title")
+	fl.StringArrayVar(&f.profileFor, "profile-for", nil, "use profile ID for every device with unit UNIT (`UNIT=ID`, repeatable)")
+	fl.BoolVar(&f.verify, "verify", false, "read every exported point from the live devices")
+	fl.BoolVar(&f.force, "force", false, "overwrite FILE if it exists")
+	fl.DurationVar(&f.timeout, "timeout", 0, "reply timeout for --verify")
+	f.profiles.register(cmd, false)
+	return cmd
+}
+
+// runReport is `busprobe report`.
+func runReport(ctx context.Context, e *env, f reportFlags) error {
+	if f.format == "" {
+		f.format = "html"
+		if ext := strings.ToLower(filepath.Ext(f.output)); ext == ".md" || ext == ".markdown" {
+			f.format = "md"
+		}
+	}
+	if f.format != "html" && f.format != "md" {
+		return usagef("--format %q: want html or md", f.format)
+	}
+	ef := exportFlags{scan: f.scan, output: f.output, format: formatNative, force: f.force,
+		interval: gateway.DefaultPollInterval, profileFor: f.profileFor}
+	overrides, err := ef.check()
+	if err != nil {
+		return err
+	}
+	scan, err := readScan(f.scan)
+	if err != nil {
+		return err
+	}
+	rep := reportFromScan(scan, f.title)
+	if f.verify {
+		lib, err := f.profiles.library(e)
+		if err != nil {
+			return err
+		}
+		ex, err := buildExport(scan, lib, overrides, gateway.DefaultPollInterval)
+		if err != nil {
+			return err
+		}
+		for _, s := range ex.skipped {
+			fmt.Fprintln(e.stderr, "busprobe: warning: skipped "+s)
+		}
+		vr := verifyExport(ctx, ex, f.timeout)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rep.Verified, rep.Notes = true, vr.Notes
+		for _, c := range vr.Checks {
+			rep.Points = append(rep.Points, gateway.ReportPoint{Device: c.Device, Unit: c.Unit, Point: c.Point,
+				Status: c.Status, Value: c.Value, Detail: c.Detail})
+		}
+	}
+	path := f.journal
+	if path == "" {
+		path, _ = probes.DefaultJournalPath(os.Getenv, os.UserHomeDir)
+	}
+	if rep.Writes, err = journalWrites(path, scan); err != nil {
+		fmt.Fprintln(e.stderr, "busprobe: warning: journal:", err)
+	} else if path != "" {
+		rep.Journal = path
+	}
+	var buf bytes.Buffer
+	if f.format == "md" {
+		err = gateway.WriteReportMarkdown(&buf, rep)
+	} else {
+		err = gateway.WriteReportHTML(&buf, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if err := writeFiles([]outFile{{f.output, buf.Bytes()}}, f.force); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "saved %s (%s: %d devices, %d points verified, %d writes)\n", f.output, f.format,
+		len(rep.Devices), len(rep.Points), len(rep.Writes))
+	if n := rep.Failed(); n > 0 {
+		return &codedError{code: exitPartial, err: fmt.Errorf("--verify: %d points failed (the report was written)", n)}
+	}
+	return nil
+}
+
+// reportFromScan converts the scan into the report's plain data.
+func reportFromScan(s probes.ScanResult, title string) gateway.Report {
+	r := gateway.Report{Title: title, Generator: "busprobe " + readBuildVersion().Version, Generated: time.Now(),
+		Scan: gateway.ReportScan{Kind: s.Kind, Target: s.Target, Started: s.Started, DurationMS: s.DurationMS,
+			Probes: s.Probes, Interrupted: s.Interrupted, Notes: s.Notes}}
+	for _, d := range s.Devices {
+		rd := gateway.ReportDevice{URL: d.URL, Unit: d.Unit, Line: lineSettings(d), Profile: d.Profile,
+			Confidence: d.Confidence, LatencyMS: d.LatencyMS, Notes: d.Notes}
+		if d.Identity != nil {
+			keys := make([]string, 0, len(d.Identity.Objects))
+			for k := range d.Identity.Objects {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				rd.Identity = append(rd.Identity, gateway.KV{Key: k, Value: d.Identity.Objects[k]})
+			}
+			if d.Identity.Text != "" {
+				rd.Identity = append(rd.Identity, gateway.KV{Key: "FC17", Value: d.Identity.Text})
+			}
+		}
+		r.Devices = append(r.Devices, rd)
+	}
+	return r
+}
+
+// lineSettings describes how a device is reached, e.g. "9600 8E1".
+func lineSettings(d probes.Device) string {
+	t, err := modbus.ParseURL(d.URL)
+	if err != nil {
+		return ""
+	}
+	if t.Scheme == modbus.SchemeRTU {
+		l := t.Line
+		return fmt.Sprintf("%s %d %d%s%d", t.Address, orIntDefault(l.Baud, modbus.DefaultBaud), orIntDefault(l.DataBits, 8),
+			orStrDefault(l.Parity, "N"), orIntDefault(l.StopBits, 1))
+	}
+	return t.Scheme + " " + t.Address
+}
+
+func orIntDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func orStrDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// journalWrites reads the journal's entries for the scan's devices (same
+// target address and unit). A missing journal is no write.
+func journalWrites(path string, s probes.ScanResult) ([]gateway.ReportWrite, error) {
+	if path == "" {
+		return nil, nil
+	}
+	fh, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	want := map[string]bool{}
+	for _, d := range s.Devices {
+		want[fmt.Sprintf("%s/%d", endpointOf(d.URL), d.Unit)] = true
+	}
+	var out []gateway.ReportWrite
+	sc := bufio.NewScanner(fh)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		var je probes.JournalEntry
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		if err := json.Unmarshal(sc.Bytes(), &je); err != nil {
+			return out, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if !want[fmt.Sprintf("%s/%d", endpointOf(je.Target), je.Unit)] {
+			continue
+		}
+		what := je.Point
+		if what == "" && je.Address != nil {
+			what = fmt.Sprintf("%s %d", je.Table, *je.Address)
+		}
+		out = append(out, gateway.ReportWrite{Time: je.Time, User: je.User, Target: je.Target, Unit: je.Unit, What: what,
+			Input: je.Input, Old: jsonText(je.OldValue, je.OldRaw), New: jsonText(je.NewValue, je.NewRaw),
+			ReadBack: jsonText(je.ReadBack, je.ReadBackRaw), Result: je.Result, Err: je.Error})
+	}
+	return out, sc.Err()
+}
+
+// endpointOf returns a URL's scheme and address without its options.
+func endpointOf(u string) string {
+	t, err := modbus.ParseURL(u)
+	if err != nil {
+		return u
+	}
+	return t.Scheme + "://" + t.Address
+}
+
+// jsonText formats a journal value, or its raw registers.
+func jsonText(v any, raw []int) string {
+	if v != nil {
+		if s, ok := v.(string); ok {
+			return s
+		}
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	if raw != nil {
+		return fmt.Sprint(raw)
+	}
+	return ""
+}
