@@ -45,6 +45,7 @@ type exportFlags struct {
 	force      bool
 	interval   time.Duration
 	timeout    time.Duration
+	learn      int // polls per device to learn workarounds; -1: 3 with --verify, else none
 	profiles   profileFlags
 }
 
@@ -64,7 +65,13 @@ FILE (FILE/profiles/NAME.yaml, FILE/devices/busprobe-devices.yaml).
 
 --verify reads every exported point from the live devices first and reports
 each one: ok, exception, error, out of range or not implemented. The file is
-written either way; the exit code is 4 when any point failed.`,
+written either way; the exit code is 4 when any point failed.
+
+--learn N polls each live device N times with the same poller as 'busprobe
+watch' before writing, and exports what it learned (holes the profile does not
+list, a smaller request size, one request per point, a pause between requests)
+as the device's workarounds and request plan. --verify learns with 3 polls
+unless --learn says otherwise (--learn 0: no learning).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runExport(cmd.Context(), e, f) },
 	}
@@ -76,7 +83,8 @@ written either way; the exit code is 4 when any point failed.`,
 	fl.BoolVar(&f.verify, "verify", false, "read every exported point from the live devices and report")
 	fl.BoolVar(&f.force, "force", false, "overwrite FILE if it exists")
 	fl.DurationVar(&f.interval, "interval", gateway.DefaultPollInterval, "poll interval of every device")
-	fl.DurationVar(&f.timeout, "timeout", 0, "reply timeout for --verify (default: the URL's or 1s)")
+	fl.DurationVar(&f.timeout, "timeout", 0, "reply timeout for --verify and --learn (default: the URL's or 1s)")
+	fl.IntVar(&f.learn, "learn", -1, "poll each live device `N` times and export the workarounds learned (default: 3 with --verify, else 0)")
 	f.profiles.register(cmd, false)
 	return cmd
 }
@@ -109,6 +117,12 @@ func runExport(ctx context.Context, e *env, f exportFlags) error {
 	}
 	if len(ex.cfg.Devices) == 0 {
 		return &codedError{code: exitNotFound, err: errors.New("no device of the scan has a profile: nothing to export (use --profile-for UNIT=ID)")}
+	}
+	if n := f.learnPolls(); n > 0 {
+		learnWorkarounds(ctx, e, ex, n, f.timeout)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 	}
 	var failed int
 	if f.verify {
