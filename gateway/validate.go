@@ -53,7 +53,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		errs = append(errs, v.errs...)
 	}
 	if len(errs) > 0 {
-		errs.sort()
+		errs.Sort()
 		return nil, errs
 	}
 	b, err := json.Marshal(root.plain())

@@ -54,8 +54,8 @@ func (es ValidationErrors) Unwrap() []error {
 	return out
 }
 
-// sortErrors orders errors by file, line, column and then message.
-func sortErrors(es ValidationErrors) {
+// Sort orders the errors by file, line and column (stable).
+func (es ValidationErrors) Sort() {
 	slices.SortStableFunc(es, func(a, b *ValidationError) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
 			cmp.Compare(a.Column, b.Column))

@@ -123,7 +123,7 @@ func joinErrors(errs []error) error {
 	}
 	walk(errs)
 	if len(ves) > 0 {
-		sortErrors(ves)
+		ves.Sort()
 		if len(other) == 0 {
 			return ves
 		}

@@ -70,7 +70,7 @@ func Load(name string, data []byte) (*Profile, error) {
 		r.crossCheck(p, metas)
 	}
 	if len(r.errs) > 0 {
-		sortErrors(r.errs)
+		r.errs.Sort()
 		return nil, r.errs
 	}
 	p.File = name

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -118,29 +116,12 @@ func toProfileReadJSON(url string, rd probes.Reading) profileReadResult {
 			pj.Error = r.Err.Error()
 			out.Summary.Failed++
 		} else {
-			pj.Value, pj.Display, pj.Raw = jsonValue(r.Point, r.Value), r.Value.Display, rawInts(r.Value)
+			pj.Value, pj.Display, pj.Raw = probes.JSONValue(r.Point, r.Value), r.Value.Display, rawInts(r.Value)
 			out.Summary.OK++
 		}
 		out.Points = append(out.Points, pj)
 	}
 	return out
-}
-
-// jsonValue returns the value for JSON: null for values JSON cannot hold
-// (NaN, ±Inf) as for values not implemented; an unscaled f32 in its
-// shortest float32 form (230.5, not 230.500000000001).
-func jsonValue(pt *profiles.Point, v profiles.Value) any {
-	a := v.Any()
-	f, ok := a.(float64)
-	switch {
-	case !ok:
-		return a
-	case math.IsNaN(f) || math.IsInf(f, 0):
-		return nil
-	case pt.Type == profiles.TypeF32 && pt.Scale == 1 && pt.Offset == 0 && pt.ScaleFactor == "":
-		return json.Number(strconv.FormatFloat(f, 'g', -1, 32))
-	}
-	return f
 }
 
 // rawInts returns the registers, or bits as 0/1.

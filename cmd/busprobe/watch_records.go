@@ -82,9 +82,9 @@ func sampleRecord(s probes.Sample) sampleJSON {
 		}
 		switch {
 		case p.Err == nil:
-			r.Values[p.Name] = jsonValue(p.Point, p.Value)
+			r.Values[p.Name] = probes.JSONValue(p.Point, p.Value)
 		case p.Stale:
-			r.Values[p.Name] = jsonValue(p.Point, p.Value)
+			r.Values[p.Name] = probes.JSONValue(p.Point, p.Value)
 			r.Stale = append(r.Stale, p.Name)
 		default:
 			r.Values[p.Name] = nil
@@ -199,7 +199,7 @@ func (s *csvSink) write(smp probes.Sample) error {
 			break
 		}
 		if p.Err == nil {
-			if v := jsonValue(p.Point, p.Value); v != nil {
+			if v := probes.JSONValue(p.Point, p.Value); v != nil {
 				rec[3+i] = fmt.Sprint(v)
 			}
 		} else if rec[s.cols-1] == "" {
