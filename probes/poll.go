@@ -51,8 +51,16 @@ type Poller struct {
 	pace       pacer
 	lastEnd    time.Time // when the device's last reply (or timeout) ended
 	answered   bool      // the device has answered at least once
-	last       map[*profiles.Point]lastGood
-	raw        map[*profiles.Point]rawData // the poll's data by point, cleared every poll
+	// The hot path works by position in all, not by map: index gives a
+	// point's position, planPos those of each plan request's points, sfPos
+	// that of each point's scale factor (-1: none).
+	index   map[*profiles.Point]int
+	planPos [][]int
+	sfPos   []int
+	raw     []rawData     // the poll's data by position, cleared every poll
+	last    []lastGood    // each point's last value read
+	sfs     []scaleFactor // scratch of decode: scale factors by position
+	sfVals  []int         // the values sfs point to
 
 	mu       sync.Mutex // guards snapshot
 	snapshot Learned
@@ -62,6 +70,7 @@ type Poller struct {
 type lastGood struct {
 	value profiles.Value
 	at    time.Time
+	ok    bool // a value was read
 }
 
 // PollError is a poller that cannot be set up: unknown points, or points
@@ -95,7 +104,8 @@ func NewPoller(bus *Bus, cfg PollConfig) (*Poller, error) {
 	}
 	p := &Poller{bus: bus, cfg: cfg, base: cfg.Profile.Device, all: pts, asked: asked(pts, cfg.Names),
 		stats: newStatsRecorder(), learned: cfg.Learned.clone(), unreadable: map[*profiles.Point]bool{},
-		planDirty: true, last: map[*profiles.Point]lastGood{}, raw: make(map[*profiles.Point]rawData, len(pts))}
+		planDirty: true}
+	p.positions()
 	for _, name := range p.learned.Unreadable {
 		if pt, ok := cfg.Profile.Point(name); ok {
 			p.unreadable[pt] = true
@@ -141,7 +151,46 @@ func (p *Poller) replan() error {
 		return err
 	}
 	p.plan, p.planDirty = plan, false
+	p.planPos = make([][]int, len(plan.Requests))
+	for i, req := range plan.Requests {
+		p.planPos[i] = make([]int, len(req.Points))
+		for k, pt := range req.Points {
+			p.planPos[i][k] = p.pos(pt)
+		}
+	}
 	return nil
+}
+
+// positions indexes the points to read and sizes the per-poll buffers.
+func (p *Poller) positions() {
+	n := len(p.all)
+	p.index = make(map[*profiles.Point]int, n)
+	ssf := map[string]int{}
+	for i, pt := range p.all {
+		if _, dup := p.index[pt]; !dup {
+			p.index[pt] = i
+		}
+		if pt.Type == profiles.TypeSunSSF {
+			ssf[pt.Name] = i
+		}
+	}
+	p.sfPos = make([]int, n)
+	for i, pt := range p.all {
+		p.sfPos[i] = -1
+		if j, ok := ssf[pt.ScaleFactor]; ok && pt.ScaleFactor != "" {
+			p.sfPos[i] = j
+		}
+	}
+	p.raw, p.last = make([]rawData, n), make([]lastGood, n)
+	p.sfs, p.sfVals = make([]scaleFactor, n), make([]int, n)
+}
+
+// pos returns the position of pt in all, or -1 when it is not polled.
+func (p *Poller) pos(pt *profiles.Point) int {
+	if i, ok := p.index[pt]; ok {
+		return i
+	}
+	return -1
 }
 
 // Run polls until ctx ends or MaxSamples polls were made, calling emit
@@ -155,7 +204,11 @@ func (p *Poller) Run(ctx context.Context, emit func(Sample)) error {
 	var seq int64
 	var outage *Gap
 	for n := 0; p.cfg.MaxSamples <= 0 || n < p.cfg.MaxSamples; n++ {
-		if err := waitUntil(ctx, next); err != nil {
+		if interval == 0 { // next is the end of the last poll: no wait, no clock read
+			if ctx.Err() != nil {
+				break
+			}
+		} else if err := waitUntil(ctx, next); err != nil {
 			break
 		}
 		s, err := p.poll(ctx, seq)
@@ -210,12 +263,15 @@ func (p *Poller) poll(ctx context.Context, seq int64) (Sample, error) {
 	}
 	start := time.Now()
 	clear(p.raw) // reused: a poll allocates only what it hands out
-	c := &pollCycle{p: p, ctx: ctx, raw: p.raw}
+	c := pollCycle{p: p, ctx: ctx, raw: p.raw}
 	for pt := range p.unreadable {
-		c.raw[pt] = rawData{err: fmt.Errorf("%s: not implemented by the device (exception 02 when read alone)", pt)}
+		if i := p.pos(pt); i >= 0 {
+			c.raw[i] = rawData{err: fmt.Errorf("%s: not implemented by the device (exception 02 when read alone)", pt)}
+		}
 	}
 	sendAll := func() {
-		for _, req := range p.plan.Requests {
+		for i, req := range p.plan.Requests {
+			c.planned = p.planPos[i]
 			c.do(req, levelBlock, 0)
 		}
 	}
@@ -224,14 +280,15 @@ func (p *Poller) poll(ctx context.Context, seq int64) (Sample, error) {
 		sendAll() // fails every point with err; nothing is sent
 	}
 	s := Sample{Seq: seq, Time: start, Duration: time.Since(start), Unit: p.cfg.Unit,
-		Points: p.decode(c.raw), Requests: c.requests, Notes: c.notes}
+		Requests: c.requests, Notes: c.notes}
+	s.Points = p.decode(c.raw)
 	for i := range s.Points {
-		ps := &s.Points[i]
+		ps, lg := &s.Points[i], &p.last[i] // the asked points come first in all
 		if ps.Err == nil {
 			ps.Updated = start
-			p.last[ps.Point] = lastGood{value: ps.Value, at: start}
+			*lg = lastGood{value: ps.Value, at: start, ok: true}
 			s.OK++
-		} else if lg, ok := p.last[ps.Point]; ok {
+		} else if lg.ok {
 			ps.Value, ps.Stale, ps.Updated = lg.value, true, lg.at
 		}
 	}
@@ -244,7 +301,8 @@ func (p *Poller) poll(ctx context.Context, seq int64) (Sample, error) {
 		p.snapshot = p.learned.clone()
 		p.mu.Unlock()
 	}
-	s.Stats, s.Bus, s.Line = p.stats.snapshot(), p.bus.Stats(), p.bus.Status()
+	now := time.Now() // one clock read for both snapshots
+	s.Stats, s.Bus, s.Line = p.stats.snapshotAt(now), p.bus.stats.snapshotAt(now), p.bus.Status()
 	return s, nil
 }
 

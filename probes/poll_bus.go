@@ -86,7 +86,8 @@ type busResult struct {
 	err      error
 	latency  time.Duration
 	lineTime time.Duration
-	sent     bool // the request went out (false: the line was down)
+	end      time.Time // when the reply (or timeout) ended
+	sent     bool      // the request went out (false: the line was down)
 }
 
 // StartBus returns a bus; it stops when ctx ends or Close is called.
@@ -180,7 +181,8 @@ func (b *Bus) serve(ctx context.Context, unit byte, req profiles.Request) busRes
 	}
 	start := time.Now()
 	regs, bits, err := busReadRequest(ctx, b.client, unit, req)
-	lat := time.Since(start)
+	end := time.Now()
+	lat := end.Sub(start)
 	lineTime := lat
 	if b.cfg.Line.Baud > 0 {
 		lineTime = pollWireTime(b.cfg.Line, req.Table.IsBit(), req.Count, err)
@@ -188,11 +190,16 @@ func (b *Bus) serve(ctx context.Context, unit byte, req profiles.Request) busRes
 	if ctx.Err() == nil || err == nil {
 		b.stats.request(err, lat, lineTime)
 	}
-	var te *modbus.TransportError
-	if errors.As(err, &te) || errors.Is(err, modbus.ErrClosed) {
+	if err != nil && isLineFailure(err) {
 		b.lineDown(err)
 	}
-	return busResult{regs: regs, bits: bits, err: err, latency: lat, lineTime: lineTime, sent: true}
+	return busResult{regs: regs, bits: bits, err: err, latency: lat, lineTime: lineTime, end: end, sent: true}
+}
+
+// isLineFailure reports whether err is a failure of the line itself.
+func isLineFailure(err error) bool {
+	_, te := errors.AsType[*modbus.TransportError](err)
+	return te || errors.Is(err, modbus.ErrClosed)
 }
 
 // lineDown closes the line after a failure and schedules a re-open.

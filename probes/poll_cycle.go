@@ -31,7 +31,8 @@ const (
 type pollCycle struct {
 	p        *Poller
 	ctx      context.Context
-	raw      map[*profiles.Point]rawData
+	raw      []rawData // by position in the poller's points
+	planned  []int     // positions of the points of the plan request sent next
 	notes    []string
 	requests int
 	lineTime time.Duration
@@ -51,14 +52,16 @@ const (
 
 // do sends req and files its points. depth counts splits of one request.
 func (c *pollCycle) do(req profiles.Request, level, depth int) pollOutcome {
+	pos := c.planned // for this request only, not its parts
+	c.planned = nil
 	if c.abort != nil {
-		c.fail(req.Points, c.reqErr(req, c.abort))
+		c.fail(req.Points, pos, c.reqErr(req, c.abort))
 		return outFailed
 	}
 	r, busyRetried := c.send(req)
 	if r.err == nil {
 		c.silent = 0
-		c.file(req, r)
+		c.file(req, pos, r)
 		return outOK
 	}
 	err := r.err
@@ -76,7 +79,7 @@ func (c *pollCycle) do(req profiles.Request, level, depth int) pollOutcome {
 		if out, ok := c.shrink(req, depth, fmt.Sprintf("raised exception 03 (%s)", reqSizeWord(req)), false); ok {
 			return out
 		}
-		c.fail(req.Points, c.reqErr(req, err))
+		c.fail(req.Points, nil, c.reqErr(req, err))
 		return outRejected
 	case errors.Is(err, modbus.ErrTimeout):
 		out, handled := outFailed, false
@@ -92,7 +95,7 @@ func (c *pollCycle) do(req profiles.Request, level, depth int) pollOutcome {
 			return out
 		}
 	}
-	c.fail(req.Points, c.reqErr(req, err))
+	c.fail(req.Points, nil, c.reqErr(req, err))
 	return outFailed
 }
 
@@ -122,11 +125,16 @@ func (c *pollCycle) send(req profiles.Request) (busResult, bool) {
 		}
 		c.requests++
 		c.lineTime += r.lineTime
-		p.lastEnd = time.Now()
+		p.lastEnd = r.end
 		p.stats.request(r.err, r.latency, r.lineTime)
-		var exc *modbus.ExceptionError
-		p.answered = p.answered || r.err == nil || errors.As(r.err, &exc)
-		busy := isExceptionCode(r.err, modbus.ExServerDeviceBusy)
+		busy := false
+		if r.err != nil {
+			exc, isExc := errors.AsType[*modbus.ExceptionError](r.err)
+			p.answered = p.answered || isExc
+			busy = isExc && exc.Code == modbus.ExServerDeviceBusy
+		} else {
+			p.answered = true
+		}
 		switch {
 		case attempt == 0:
 			p.pace.observe(busy)
@@ -264,7 +272,7 @@ func (c *pollCycle) shrink(req profiles.Request, depth int, why string, timeout 
 		for _, r := range plan.Requests[1:] {
 			rest = append(rest, r.Points...)
 		}
-		c.fail(rest, c.reqErr(req, errors.New(why+"; a smaller request failed too")))
+		c.fail(rest, nil, c.reqErr(req, errors.New(why+"; a smaller request failed too")))
 		return outFailed, true
 	}
 	if first == outOK && c.learnLimit(req.Table, half) {
@@ -306,23 +314,39 @@ func (c *pollCycle) lesson(s string) {
 	c.notes = append(c.notes, s)
 }
 
-// file stores the answer's data by point.
-func (c *pollCycle) file(req profiles.Request, r busResult) {
-	for _, pt := range req.Points {
+// file stores the answer's data by point; pos holds the points'
+// positions when known (a planned request), else they are looked up.
+func (c *pollCycle) file(req profiles.Request, pos []int, r busResult) {
+	for k, pt := range req.Points {
+		i := c.at(pos, k, pt)
+		if i < 0 {
+			continue
+		}
 		off := int(pt.Address) - int(req.Address)
 		if req.Table.IsBit() {
-			c.raw[pt] = rawData{bits: r.bits[off : off+pt.Size()]}
+			c.raw[i] = rawData{bits: r.bits[off : off+pt.Size()]}
 		} else {
-			c.raw[pt] = rawData{regs: r.regs[off : off+pt.Size()]}
+			c.raw[i] = rawData{regs: r.regs[off : off+pt.Size()]}
 		}
 	}
 }
 
-// fail files err for every point.
-func (c *pollCycle) fail(pts []*profiles.Point, err error) {
-	for _, pt := range pts {
-		c.raw[pt] = rawData{err: err}
+// fail files err for every point (pos as for file).
+func (c *pollCycle) fail(pts []*profiles.Point, pos []int, err error) {
+	for k, pt := range pts {
+		if i := c.at(pos, k, pt); i >= 0 {
+			c.raw[i] = rawData{err: err}
+		}
 	}
+}
+
+// at returns the position of pt, the k-th point of a request whose
+// positions are pos (nil: unknown).
+func (c *pollCycle) at(pos []int, k int, pt *profiles.Point) int {
+	if pos != nil {
+		return pos[k]
+	}
+	return c.p.pos(pt)
 }
 
 // reqErr wraps err with the request it belongs to.
@@ -340,8 +364,8 @@ func allOutOK(outs []pollOutcome) bool {
 }
 
 func isExceptionCode(err error, code modbus.ExceptionCode) bool {
-	var exc *modbus.ExceptionError
-	return errors.As(err, &exc) && exc.Code == code
+	exc, ok := errors.AsType[*modbus.ExceptionError](err)
+	return ok && exc.Code == code
 }
 
 // reqSizeWord formats a request's size, e.g. "80 registers".

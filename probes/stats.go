@@ -80,6 +80,16 @@ func newStatsRecorder() *statsRecorder { return &statsRecorder{start: time.Now()
 
 // request records one request: its outcome, latency and line time.
 func (r *statsRecorder) request(err error, latency, lineTime time.Duration) {
+	// Classified before taking the lock (it walks the error's chain);
+	// an answered request (the common case) has nothing to classify.
+	var exc *modbus.ExceptionError
+	isExc, timeout, crc, line := false, false, false, false
+	if err != nil {
+		exc, isExc = errors.AsType[*modbus.ExceptionError](err)
+		timeout = !isExc && errors.Is(err, modbus.ErrTimeout)
+		crc = !isExc && !timeout && isType[*modbus.CRCError](err)
+		line = !isExc && !timeout && !crc && isLineFailure(err)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.requests == 0 {
@@ -87,25 +97,28 @@ func (r *statsRecorder) request(err error, latency, lineTime time.Duration) {
 	}
 	r.requests++
 	r.busy += lineTime
-	var exc *modbus.ExceptionError
-	var crc *modbus.CRCError
-	var te *modbus.TransportError
 	switch {
 	case err == nil:
 		r.ok++
 		r.latency.Add(latency)
-	case errors.As(err, &exc):
+	case isExc:
 		r.exceptions[byte(exc.Code)]++
 		r.latency.Add(latency)
-	case errors.Is(err, modbus.ErrTimeout):
+	case timeout:
 		r.timeouts++
-	case errors.As(err, &crc):
+	case crc:
 		r.crc++
-	case errors.As(err, &te), errors.Is(err, modbus.ErrClosed):
+	case line:
 		r.line++
 	default:
 		r.other++
 	}
+}
+
+// isType reports whether err's chain holds an E.
+func isType[E error](err error) bool {
+	_, ok := errors.AsType[E](err)
+	return ok
 }
 
 // poll records one poll cycle that kept the line busy for lineTime.
@@ -120,18 +133,22 @@ func (r *statsRecorder) poll(ok bool, lineTime time.Duration) {
 }
 
 // snapshot returns the figures so far.
-func (r *statsRecorder) snapshot() Stats {
+func (r *statsRecorder) snapshot() Stats { return r.snapshotAt(time.Now()) }
+
+// snapshotAt returns the figures so far, now being the current time (so
+// that several snapshots can share one clock read).
+func (r *statsRecorder) snapshotAt(now time.Time) Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var elapsed time.Duration
 	if !r.start.IsZero() {
-		elapsed = time.Since(r.start)
+		elapsed = now.Sub(r.start)
 	}
+	q := r.latency.quantiles([3]float64{0.50, 0.95, 0.99})
 	s := Stats{
 		Requests: r.requests, OK: r.ok, Timeouts: r.timeouts, CRCErrors: r.crc,
 		LineErrors: r.line, OtherErrors: r.other,
-		P50MS: millisOf(r.latency.Quantile(0.50)), P95MS: millisOf(r.latency.Quantile(0.95)),
-		P99MS: millisOf(r.latency.Quantile(0.99)), MaxMS: millisOf(r.latency.Max()),
+		P50MS: millisOf(q[0]), P95MS: millisOf(q[1]), P99MS: millisOf(q[2]), MaxMS: millisOf(r.latency.Max()),
 		Polls: r.polls, FailedPolls: r.failed, ElapsedS: elapsed.Seconds(),
 	}
 	for code, n := range r.exceptions {
@@ -164,13 +181,12 @@ func pollWireTime(line modbus.LineSettings, bitTable bool, count int, err error)
 	}
 	const reqBytes, replyOverhead = 8, 5 // unit, function, (address, count | byte count), CRC
 	n := reqBytes
-	var exc *modbus.ExceptionError
 	switch {
 	case err == nil && bitTable:
 		n += replyOverhead + (count+7)/8
 	case err == nil:
 		n += replyOverhead + 2*count
-	case errors.As(err, &exc):
+	case isType[*modbus.ExceptionError](err):
 		n += replyOverhead
 	}
 	return line.FrameTime(n) + 2*line.T35() // each frame is followed by t3.5 of silence

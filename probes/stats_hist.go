@@ -79,6 +79,35 @@ func (h *Histogram) Mean() time.Duration {
 	return h.sum / time.Duration(h.n)
 }
 
+// quantiles returns the qs-quantiles, as Quantile does, in one pass over
+// the buckets; qs must be in increasing order.
+func (h *Histogram) quantiles(qs [3]float64) [3]time.Duration {
+	var out [3]time.Duration
+	if h.n == 0 {
+		return out
+	}
+	var seen uint64
+	i := 0 // buckets counted in seen
+	for k, q := range qs {
+		rank := max(uint64(math.Ceil(min(max(q, 0), 1)*float64(h.n))), 1)
+		if rank >= h.n {
+			out[k] = h.max
+			continue
+		}
+		for seen < rank && i < histBuckets {
+			seen += h.counts[i]
+			i++
+		}
+		b := i - 1                             // the bucket in which the rank-th value lies
+		if seen < rank || b == histBuckets-1 { // the overflow bucket has no middle
+			out[k] = h.max
+		} else {
+			out[k] = min(max(bucketMid(b), h.min), h.max)
+		}
+	}
+	return out
+}
+
 // Quantile returns the q-quantile (0 ≤ q ≤ 1) by the nearest-rank rule:
 // the value below which ⌈q·n⌉ of the n durations lie, to within one
 // bucket, clamped to the exact minimum and maximum. It is 0 when the

@@ -3,6 +3,7 @@ package probes
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -138,5 +139,26 @@ func TestWireTime(t *testing.T) {
 	}
 	if pollWireTime(modbus.LineSettings{}, false, 10, nil) != 0 {
 		t.Error("TCP has no wire time")
+	}
+}
+
+func TestHistogramQuantilesOnePass(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 3, 7, 20, 100, 1000} {
+		var h Histogram
+		for range n {
+			h.Add(time.Duration(rng.ExpFloat64() * float64(200*time.Microsecond)))
+		}
+		if n == 1000 {
+			h.Add(10 * time.Minute) // the overflow bucket
+		}
+		for _, qs := range [][3]float64{{0.5, 0.95, 0.99}, {0, 0.5, 1}, {0.99, 0.999, 1}, {0.001, 0.002, 0.9}} {
+			got := h.quantiles(qs)
+			for k, q := range qs {
+				if want := h.Quantile(q); got[k] != want {
+					t.Errorf("n=%d q=%v: quantiles %v, Quantile %v", n, q, got[k], want)
+				}
+			}
+		}
 	}
 }

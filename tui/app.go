@@ -19,6 +19,7 @@ const (
 	ScreenDevices
 	ScreenDevice
 	ScreenMonitor
+	ScreenExport
 )
 
 func (s Screen) String() string {
@@ -33,6 +34,8 @@ func (s Screen) String() string {
 		return "Device"
 	case ScreenMonitor:
 		return "Monitor"
+	case ScreenExport:
+		return "Export"
 	}
 	return "?"
 }
@@ -68,6 +71,7 @@ type Model struct {
 	devices DevicesModel
 	device  DeviceModel
 	monitor MonitorModel
+	export  ExportModel
 }
 
 // New returns the root model.
@@ -82,6 +86,7 @@ func New(c *Common, opts Options) Model {
 		devices: NewDevicesModel(c),
 		device:  NewDeviceModel(c),
 		monitor: NewMonitorModel(c),
+		export:  NewExportModel(c),
 	}
 	m.setSize(80, 24)
 	if opts.Scan != nil {
@@ -118,6 +123,7 @@ func (m *Model) setSize(w, h int) {
 	m.devices.SetSize(bw, bh)
 	m.device.SetSize(bw, bh)
 	m.monitor.SetSize(bw, bh)
+	m.export.SetSize(bw, bh)
 	m.help.SetWidth(w)
 }
 
@@ -132,6 +138,8 @@ func (m Model) typing() bool {
 		return m.device.Typing()
 	case ScreenMonitor:
 		return m.monitor.Typing()
+	case ScreenExport:
+		return m.export.Typing()
 	}
 	return false
 }
@@ -166,8 +174,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.err = ""
 		return m, cmd
 	case ShowScreenMsg:
-		m.screen = msg.Screen
-		return m, nil
+		return m.show(msg.Screen), nil
 	case recentSavedMsg:
 		if msg.err != nil {
 			m.err = "remembering the target: " + msg.err.Error()
@@ -180,6 +187,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case scanEventMsg:
 		if msg.ev.Type == "found" && msg.ev.Device != nil && msg.id == m.scan.id {
 			m.devices = m.devices.Add(*msg.ev.Device)
+			m = m.refreshExport()
 		}
 		var cmd tea.Cmd
 		m.scan, cmd = m.scan.Update(msg)
@@ -189,6 +197,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			for _, d := range msg.result.Devices {
 				m.devices = m.devices.Add(d)
 			}
+			m = m.refreshExport()
 		}
 		var cmd tea.Cmd
 		m.scan, cmd = m.scan.Update(msg)
@@ -197,9 +206,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.scan, cmd = m.scan.Update(msg)
 		return m, cmd
-	case pollResultMsg, pollTickMsg, writePlannedMsg, writeDoneMsg, snapshotMsg:
+	case pollSampleMsg, pollEndedMsg, writePlannedMsg, writeDoneMsg, snapshotMsg:
 		var cmd tea.Cmd
 		m.device, cmd = m.device.Update(msg)
+		return m, cmd
+	case exportVerifiedMsg, exportSavedMsg:
+		var cmd tea.Cmd
+		m.export, cmd = m.export.Update(msg)
 		return m, cmd
 	case tea.KeyPressMsg:
 		return m.updateKey(msg)
@@ -222,9 +235,14 @@ func (m Model) updateKey(kp tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.typing() {
 		return m.updateScreen(kp)
 	}
-	// A dialog on the device screen takes its keys first.
-	if m.screen == ScreenDevice && m.device.plan != nil {
+	// A dialog on the device or export screen takes its keys first.
+	if (m.screen == ScreenDevice && m.device.plan != nil) || (m.screen == ScreenExport && m.export.Asking()) {
 		return m.updateScreen(kp)
+	}
+	if m.screen == ScreenExport && key.Matches(kp, m.export.keys.Verify) && m.scan.Running() && m.export.UsesSerial() {
+		// One serial line, one master: verifying now would garble the scan.
+		m.err = "the scan still uses the serial line: wait for it, or cancel it with x on the scan screen"
+		return m, nil
 	}
 	switch {
 	case key.Matches(kp, m.keys.Quit):
@@ -250,6 +268,8 @@ func (m Model) updateKey(kp tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.screen = ScreenMonitor
 		m.monitor = m.monitor.Pull()
 		return m, nil
+	case key.Matches(kp, m.keys.Export):
+		return m.show(ScreenExport), nil
 	}
 	return m.updateScreen(kp)
 }
@@ -273,6 +293,11 @@ func (m Model) back() (tea.Model, tea.Cmd) {
 		if m.device.Active() {
 			m.screen = ScreenDevice
 		} else {
+			m.screen = ScreenScan
+		}
+	case ScreenExport:
+		m.screen = ScreenDevices
+		if len(m.devices.Devices()) == 0 {
 			m.screen = ScreenScan
 		}
 	}
@@ -322,84 +347,24 @@ func (m Model) updateScreen(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.device, cmd = m.device.Update(msg)
 	case ScreenMonitor:
 		m.monitor, cmd = m.monitor.Update(msg)
+	case ScreenExport:
+		m.export, cmd = m.export.Update(msg)
 	}
 	return m, cmd
 }
 
-// screenKeys returns the help key map of the screen shown.
-func (m Model) screenKeys() help.KeyMap {
-	switch m.screen {
-	case ScreenConnect:
-		return m.connect.KeyMap()
-	case ScreenScan:
-		return m.scan.KeyMap()
-	case ScreenDevices:
-		return m.devices.KeyMap()
-	case ScreenDevice:
-		return m.device.KeyMap()
-	default:
-		return m.monitor.KeyMap()
+// show switches to screen s; the export screen first takes in the devices
+// as they are now (profiles picked by hand included).
+func (m Model) show(s Screen) Model {
+	m.screen = s
+	if s == ScreenExport {
+		m = m.refreshExport()
 	}
+	return m
 }
 
-// globalHelp implements help.KeyMap for the bindings of every screen.
-type globalHelp struct{ k GlobalKeys }
-
-func (g globalHelp) ShortHelp() []key.Binding { return []key.Binding{g.k.Help, g.k.Quit, g.k.Back} }
-func (g globalHelp) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{g.k.Connect, g.k.Scan, g.k.Devices, g.k.Device, g.k.Monitor},
-		{g.k.Help, g.k.Back, g.k.Quit, g.k.ForceQ},
-	}
-}
-
-// body renders the screen shown.
-func (m Model) body() string {
-	switch m.screen {
-	case ScreenConnect:
-		return m.connect.View()
-	case ScreenScan:
-		return m.scan.View()
-	case ScreenDevices:
-		return m.devices.View()
-	case ScreenDevice:
-		return m.device.View()
-	default:
-		return m.monitor.View()
-	}
-}
-
-// Render returns the whole screen as text, w×h cells.
-func (m Model) Render() string {
-	s := m.common.Styles
-	body := m.body()
-	h := m.help
-	h.Styles = help.Styles{} // plain: the key names read the same in monochrome
-	if m.showHelp {
-		full := m.screen.String() + " keys\n\n" + h.FullHelpView(m.screenKeys().FullHelp()) +
-			"\n\nEvery screen\n\n" + h.FullHelpView(globalHelp{m.keys}.FullHelp())
-		body = RenderHelpOverlay(s, body, full, m.w, max(1, m.h-3))
-	}
-	// "? help" and quitting first, so that a narrow terminal still shows them.
-	var short []key.Binding
-	if m.typing() {
-		short = append(short, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop typing")),
-			key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")))
-	} else {
-		short = append(short, globalHelp{m.keys}.ShortHelp()...)
-	}
-	short = append(short, m.screenKeys().ShortHelp()...)
-	helpLine := " " + h.ShortHelpView(short)
-	return RenderLayout(RenderTabs(s, m.screen, m.w), body, RenderError(s, m.err), helpLine, m.w, m.h)
-}
-
-// View implements tea.Model: the whole screen on the alternate screen.
-func (m Model) View() tea.View {
-	if m.quitting {
-		return tea.NewView("")
-	}
-	v := tea.NewView(m.Render())
-	v.AltScreen = true
-	v.WindowTitle = "busprobe " + strings.ToLower(m.screen.String())
-	return v
+// refreshExport rebuilds the export's config from the device list.
+func (m Model) refreshExport() Model {
+	m.export = m.export.SetDevices(m.devices.Devices())
+	return m
 }

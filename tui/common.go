@@ -33,8 +33,11 @@ type Common struct {
 	OpenLine func(path string) probes.LineOpener
 	// PollInterval is the pause between two polls of a device (1 s if 0).
 	PollInterval time.Duration
-	// SnapshotDir is where the snapshot key saves (the working directory if "").
+	// SnapshotDir is where the snapshot key saves, and where the export
+	// screen saves a relative path (the working directory if "").
 	SnapshotDir string
+	// Version is busprobe's version, written into exported configs.
+	Version string
 	// Now is the clock (time.Now if nil), replaceable in tests.
 	Now func() time.Time
 }

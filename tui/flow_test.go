@@ -67,7 +67,7 @@ func TestFlowDemoScanDeviceBack(t *testing.T) {
 	d.send(keyPress("enter"))
 	d.until("the device screen", time.Second, func(m Model) bool { return m.Screen() == ScreenDevice })
 	d.until("values of the first device", 10*time.Second, func(m Model) bool {
-		return m.device.polls >= 2 && m.device.last.OK() > 0
+		return m.device.polls >= 2 && m.device.last.OK > 0
 	})
 	screen = d.m.Render()
 	if !strings.Contains(screen, "voltage") {

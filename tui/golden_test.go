@@ -17,7 +17,13 @@ import (
 	"github.com/busprobe/busprobe/protocols/modbus"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+// updating says whether -update asks to rewrite the golden files. The flag
+// is registered by github.com/charmbracelet/x/exp/golden (which teatest
+// imports) with the same meaning; a second flag of that name would panic.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // t0 is the fixed clock of the golden screens.
 var t0 = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
@@ -26,7 +32,7 @@ var t0 = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -92,19 +98,24 @@ func scanned(t testing.TB, c *Common) Model {
 	return m
 }
 
-// fakeReading reads every readable point of p with values that change with n.
-func fakeReading(p *profiles.Profile, unit byte, n int) probes.Reading {
-	r := probes.Reading{Profile: p.ID, Unit: unit, Requests: 3, Duration: 12 * time.Millisecond}
+// fakeSample is a poll, started at at, of every readable point of p with
+// values that change with n; point 5 fails with exception 02 every time,
+// and the figures say so.
+func fakeSample(p *profiles.Profile, n int, at time.Time) probes.Sample {
+	polls := int64(n + 1)
+	st := probes.Stats{Requests: 3 * polls, OK: 2 * polls, Exceptions: map[string]int64{"02": polls},
+		P50MS: 3.4, P95MS: 5.1, P99MS: 6, MaxMS: 6.2, Utilisation: 0.012, Polls: polls}
+	s := probes.Sample{Seq: int64(n), Time: at, Duration: 12 * time.Millisecond, Unit: 1, Requests: 3, Stats: st, Bus: st}
 	for i := range p.Points {
 		pt := &p.Points[i]
 		if !pt.Access.CanRead() {
 			continue
 		}
-		pr := probes.PointResult{Name: pt.Name, Label: pt.Label, Point: pt, Unit: pt.Unit}
+		ps := probes.PointSample{Name: pt.Name, Unit: pt.Unit, Point: pt}
 		if pt.Table.IsBit() {
 			bits := make([]bool, pt.Size())
 			bits[0] = (i+n)%2 == 0
-			pr.Value, pr.Err = pt.DecodeBits(bits)
+			ps.Value, ps.Err = pt.DecodeBits(bits)
 		} else {
 			var want any = float64((i*37+n*3)%500) / 2
 			if pt.Type == profiles.TypeString {
@@ -115,15 +126,19 @@ func fakeReading(p *profiles.Profile, unit byte, n int) probes.Reading {
 				regs = make([]uint16, pt.Size())
 				regs[len(regs)-1] = uint16(i + n)
 			}
-			pr.Value, pr.Err = pt.Decode(regs, nil)
+			ps.Value, ps.Err = pt.Decode(regs, nil)
 		}
 		if i == 5 {
-			pr.Value, pr.Err = profiles.Value{}, &probes.RequestError{Table: pt.Table, Address: pt.Address, Count: 2,
+			ps.Value, ps.Err = profiles.Value{}, &probes.RequestError{Table: pt.Table, Address: pt.Address, Count: 2,
 				Err: &modbus.ExceptionError{Function: modbus.FuncReadInputRegisters, Code: modbus.ExIllegalDataAddress}}
 		}
-		r.Points = append(r.Points, pr)
+		if ps.Err == nil {
+			ps.Updated = at
+			s.OK++
+		}
+		s.Points = append(s.Points, ps)
 	}
-	return r
+	return s
 }
 
 // polled returns a root model on the device screen of unit 1 after n polls.
@@ -131,8 +146,7 @@ func polled(t testing.TB, c *Common, n int) Model {
 	m := scanned(t, c)
 	m = step(m, OpenDeviceMsg{Device: demoDevices()[0]})
 	for i := 0; i < n; i++ {
-		m = step(m, pollResultMsg{id: m.device.id, prof: m.device.prof,
-			reading: fakeReading(m.device.prof, 1, i), at: t0.Add(time.Duration(i) * time.Second)})
+		m = step(m, pollSampleMsg{run: m.device.run.id, sample: fakeSample(m.device.prof, i, t0.Add(time.Duration(i)*time.Second))})
 	}
 	return m
 }
@@ -194,6 +208,21 @@ func TestGoldenScreens(t *testing.T) {
 			return step(scanned(t, c), keyPress("5"), keyPress("u"), keyPress("u"))
 		}},
 		{"help", func(t *testing.T, c *Common) Model { return step(polled(t, c, 1), keyPress("?")) }},
+		{"export", func(t *testing.T, c *Common) Model { return step(scanned(t, c), keyPress("6"), keyPress("down")) }},
+		{"export_telegraf", func(t *testing.T, c *Common) Model {
+			return step(scanned(t, c), keyPress("6"), keyPress("f"), keyPress("f"))
+		}},
+		{"export_verify", func(t *testing.T, c *Common) Model {
+			m := step(scanned(t, c), keyPress("6"))
+			return step(m, exportVerifiedMsg{id: m.export.id, rows: goldenVerifyRows(), notes: []string{"sht20_xy_md02_u3 (unit 3): hole at 30002"}})
+		}},
+		{"export_confirm", func(t *testing.T, c *Common) Model {
+			m := step(scanned(t, c), keyPress("6"))
+			return step(m, exportSavedMsg{id: m.export.id, exist: []string{"/srv/commissioning/busprobe-gateway.yaml"}})
+		}},
+		{"export_empty", func(t *testing.T, c *Common) Model {
+			return step(New(c, Options{}), ShowScreenMsg{Screen: ScreenExport})
+		}},
 		{"error", func(t *testing.T, c *Common) Model {
 			return step(scanned(t, c), ErrorMsg{Where: "scan /dev/ttyUSB0", Err: fmt.Errorf("open /dev/ttyUSB0: permission denied")})
 		}},
@@ -219,4 +248,19 @@ func TestGoldenScreens(t *testing.T) {
 			})
 		}
 	}
+}
+
+// goldenVerifyRows is a verification with every status.
+func goldenVerifyRows() []VerifyRow {
+	rows := []VerifyRow{
+		{Device: "eastron_sdm630_u1", Unit: 1, Point: "voltage_l1", Status: VerifyOK, Value: "231.2 V"},
+		{Device: "eastron_sdm630_u1", Unit: 1, Point: "voltage_l2", Status: VerifyOK, Value: "230.8 V"},
+		{Device: "eastron_sdm630_u1", Unit: 1, Point: "frequency", Status: VerifyOutOfRange, Value: "0 Hz", Detail: "plausible 45..65"},
+		{Device: "sht20_xy_md02_u3", Unit: 3, Point: "temperature", Status: VerifyOK, Value: "21.5 °C"},
+		{Device: "sht20_xy_md02_u3", Unit: 3, Point: "humidity", Status: VerifyException,
+			Detail: "read input 2..2: exception 02 illegal data address"},
+		{Device: "eastron_sdm120_u10", Unit: 10, Point: "voltage", Status: VerifyError, Detail: "read input 0..1: timeout after 1s"},
+		{Device: "eastron_sdm120_u10", Unit: 10, Point: "import_energy", Status: VerifyNotImplemented, Value: "n/a"},
+	}
+	return rows
 }

@@ -14,6 +14,7 @@ type GlobalKeys struct {
 	Devices key.Binding
 	Device  key.Binding
 	Monitor key.Binding
+	Export  key.Binding
 }
 
 func newGlobalKeys() GlobalKeys {
@@ -27,6 +28,7 @@ func newGlobalKeys() GlobalKeys {
 		Devices: key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "devices")),
 		Device:  key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "device")),
 		Monitor: key.NewBinding(key.WithKeys("5"), key.WithHelp("5", "monitor")),
+		Export:  key.NewBinding(key.WithKeys("6"), key.WithHelp("6", "export")),
 	}
 }
 

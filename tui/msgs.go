@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/busprobe/busprobe/probes"
-	"github.com/busprobe/busprobe/profiles"
 )
 
 // ErrorMsg is the one error message type: any screen's failure, shown in
@@ -56,15 +55,20 @@ type (
 	recentSavedMsg struct{ err error }
 )
 
-// Device screen messages, tagged with the session's ID.
+// Device screen messages: samples tagged with the poller run's ID, the
+// others with the device session's.
 type (
-	pollTickMsg   struct{ id int }
-	pollResultMsg struct {
-		id      int
-		prof    *profiles.Profile // the profile the poll read with
-		reading probes.Reading
-		err     error
-		at      time.Time
+	// pollSampleMsg is one sample (or gap report) of a poller run.
+	pollSampleMsg struct {
+		run     int
+		sample  probes.Sample
+		learned *probes.Learned // what the poller knows now, when this poll taught it something
+	}
+	// pollEndedMsg is a run that stopped on its own: its poller could
+	// not be set up, or could not plan after a lesson.
+	pollEndedMsg struct {
+		run int
+		err error
 	}
 	writePlannedMsg struct {
 		id   int
@@ -86,3 +90,19 @@ type (
 // refreshMsg is the root's slow heartbeat: it refreshes the traffic log
 // and the stale markers.
 type refreshMsg struct{ at time.Time }
+
+// Export screen messages, tagged with the export's ID (a new config, a new
+// ID: results for a config since changed are dropped).
+type (
+	exportVerifiedMsg struct {
+		id    int
+		rows  []VerifyRow
+		notes []string
+	}
+	exportSavedMsg struct {
+		id    int
+		paths []string // written
+		exist []string // not written: these exist and overwriting was not confirmed
+		err   error
+	}
+)

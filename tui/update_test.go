@@ -68,9 +68,9 @@ func TestUpdateDropsStaleResults(t *testing.T) {
 	}
 
 	m = step(m, OpenDeviceMsg{Device: demoDevices()[0]})
-	first := m.device.id
+	first := m.device.run.id
 	m = step(m, OpenDeviceMsg{Device: demoDevices()[1]})
-	m = step(m, pollResultMsg{id: first, prof: m.device.prof, reading: fakeReading(m.device.prof, 1, 0), at: t0})
+	m = step(m, pollSampleMsg{run: first, sample: fakeSample(m.device.prof, 0, t0)})
 	if m.device.polls != 0 {
 		t.Errorf("a poll result of the device left behind was taken in")
 	}
@@ -93,7 +93,8 @@ func TestScanCancelKeepsDevices(t *testing.T) {
 }
 
 // TestWordOrderRedecodes: o switches the point's order and decodes its
-// registers again at once, without a poll.
+// registers again at once, without a poll, and polling starts over with
+// the new order.
 func TestWordOrderRedecodes(t *testing.T) {
 	m := polled(t, fixedCommon(t), 2)
 	row := m.device.rows[0]
@@ -102,7 +103,7 @@ func TestWordOrderRedecodes(t *testing.T) {
 		t.Fatalf("first point is %s %s, want f32 ABCD", pt.Type, pt.ByteOrder)
 	}
 	before := row.value.Number
-	oldProf := m.device.prof
+	oldProf, oldRun := m.device.prof, m.device.run.id
 	m = step(m, keyPress("o"))
 	npt := m.device.prof.Points[row.pi]
 	if npt.ByteOrder == profiles.ABCD {
@@ -119,10 +120,13 @@ func TestWordOrderRedecodes(t *testing.T) {
 	if got != want.Number || got == before {
 		t.Errorf("after o the value is %v, want %v (was %v)", got, want.Number, before)
 	}
-	// A poll that was under way with the old order is decoded with the new one.
-	m = step(m, pollResultMsg{id: m.device.id, prof: oldProf, reading: fakeReading(oldProf, 1, 1), at: t0})
+	if m.device.run.id == oldRun || m.device.run.cancel == nil {
+		t.Errorf("o did not start a new poller run (run %d, was %d)", m.device.run.id, oldRun)
+	}
+	// A sample of the run with the old order, still under way, is dropped.
+	m = step(m, pollSampleMsg{run: oldRun, sample: fakeSample(oldProf, 1, t0)})
 	if got := m.device.rows[0].value.Number; got != want.Number {
-		t.Errorf("a late poll with the old order shows %v, want %v", got, want.Number)
+		t.Errorf("a late sample with the old order shows %v, want %v", got, want.Number)
 	}
 }
 
@@ -288,7 +292,7 @@ func BenchmarkDeviceView(b *testing.B) {
 	m = step(m, tea.WindowSizeMsg{Width: 120, Height: 40})
 	m = step(m, OpenDeviceMsg{Device: probes.Device{URL: "tcp://127.0.0.1:1", Unit: 1, Profile: "bench-500"}})
 	for i := 0; i < 20; i++ {
-		m = step(m, pollResultMsg{id: m.device.id, prof: m.device.prof, reading: fakeReading(m.device.prof, 1, i), at: t0})
+		m = step(m, pollSampleMsg{run: m.device.run.id, sample: fakeSample(m.device.prof, i, t0)})
 	}
 	m = step(m, keyPress("pgdown"), keyPress("pgdown"))
 	b.ReportAllocs()

@@ -23,7 +23,6 @@ import (
 	"github.com/busprobe/busprobe/gateway"
 	"github.com/busprobe/busprobe/probes"
 	"github.com/busprobe/busprobe/profiles"
-	"github.com/busprobe/busprobe/protocols/modbus"
 	"github.com/spf13/cobra"
 )
 
@@ -108,10 +107,7 @@ func runExport(ctx context.Context, e *env, f exportFlags) error {
 			return usagef("--profile-for %d=%s: %v", unit, id, err)
 		}
 	}
-	ex, err := buildExport(scan, lib, overrides, f.interval)
-	if err != nil {
-		return err
-	}
+	ex := buildExport(scan, lib, overrides, f.interval)
 	for _, s := range ex.skipped {
 		fmt.Fprintln(e.stderr, "busprobe: warning: skipped "+s)
 	}
@@ -249,61 +245,30 @@ func (x *export) points() int {
 	return n
 }
 
-// buildExport turns the scan's devices into a native config.
-func buildExport(scan probes.ScanResult, lib *profiles.Library, overrides map[int]string, interval time.Duration) (*export, error) {
-	x := &export{cfg: gateway.Config{SchemaVersion: gateway.SchemaVersion, Generator: "busprobe " + readBuildVersion().Version}}
-	var urls []string
-	var profs []*profiles.Profile
-	names := map[string]bool{}
-	var noProfile []string
+// buildExport turns the scan's devices into a native config: each device
+// gets its profile (by --profile-for UNIT=ID, or the scan's), then
+// gateway.Build builds the config.
+func buildExport(scan probes.ScanResult, lib *profiles.Library, overrides map[int]string, interval time.Duration) *export {
+	sources := make([]gateway.Source, 0, len(scan.Devices))
 	for _, d := range scan.Devices {
+		s := gateway.Source{URL: d.URL, Unit: d.Unit}
 		id := d.Profile
 		if o, ok := overrides[d.Unit]; ok {
 			id = o
 		}
-		where := fmt.Sprintf("%s unit %d", d.URL, d.Unit)
-		if id == "" {
-			noProfile = append(noProfile, where)
-			continue
+		if id != "" {
+			s.Profile, s.Err = lib.Get(id)
 		}
-		p, err := lib.Get(id)
-		if err != nil {
-			x.skipped = append(x.skipped, fmt.Sprintf("%s: %v", where, err))
-			continue
-		}
-		t, err := modbus.ParseURL(d.URL)
-		if err != nil {
-			x.skipped = append(x.skipped, fmt.Sprintf("%s: %v", where, err))
-			continue
-		}
-		bus, err := gateway.BusFromTarget(t)
-		if err != nil {
-			x.skipped = append(x.skipped, fmt.Sprintf("%s: %v", where, err))
-			continue
-		}
-		if _, ok := x.cfg.Bus(bus.Name); !ok {
-			x.cfg.Buses = append(x.cfg.Buses, bus)
-		}
-		name := gateway.Slug(fmt.Sprintf("%s_u%d", p.ID, d.Unit))
-		if names[name] {
-			name = gateway.Slug(name + "_" + bus.Name)
-		}
-		names[name] = true
-		dev, err := gateway.NewDevice(gateway.DeviceSpec{Name: name, Bus: bus.Name, Unit: d.Unit, Profile: p, Interval: interval})
-		if err != nil {
-			x.skipped = append(x.skipped, fmt.Sprintf("%s: %v", where, err))
-			continue
-		}
-		x.cfg.Devices = append(x.cfg.Devices, dev)
-		urls, profs = append(urls, d.URL), append(profs, p)
+		sources = append(sources, s)
 	}
-	if len(noProfile) > 0 {
+	b := gateway.Build(sources, interval, "busprobe "+readBuildVersion().Version)
+	x := &export{cfg: b.Config, skipped: b.Skipped}
+	if len(b.NoProfile) > 0 {
 		x.skipped = append(x.skipped, fmt.Sprintf("%d device(s) without a profile (use --profile-for UNIT=ID): %s",
-			len(noProfile), strings.Join(noProfile, ", ")))
+			len(b.NoProfile), strings.Join(b.NoProfile, ", ")))
 	}
-	x.cfg.Normalize()
-	for i := range x.cfg.Devices {
-		x.devices = append(x.devices, exported{device: &x.cfg.Devices[i], url: urls[i], profile: profs[i]})
+	for _, d := range b.Devices { // d.Device points into b.Config.Devices, which x.cfg shares
+		x.devices = append(x.devices, exported{device: d.Device, url: d.URL, profile: d.Profile})
 	}
-	return x, nil
+	return x
 }

@@ -91,10 +91,7 @@ func runReport(ctx context.Context, e *env, f reportFlags) error {
 		if err != nil {
 			return err
 		}
-		ex, err := buildExport(scan, lib, overrides, gateway.DefaultPollInterval)
-		if err != nil {
-			return err
-		}
+		ex := buildExport(scan, lib, overrides, gateway.DefaultPollInterval)
 		for _, s := range ex.skipped {
 			fmt.Fprintln(e.stderr, "busprobe: warning: skipped "+s)
 		}

@@ -52,6 +52,7 @@ func runTUI(ctx context.Context, e *env, opts tui.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	common := tui.NewCommon(ctx, lib)
+	common.Version = readBuildVersion().Version // written into exported configs, as by busprobe export
 	if noColor() {
 		common.Styles = tui.NewStyles(false)
 	}
