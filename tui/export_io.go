@@ -11,7 +11,6 @@ import (
 
 	"github.com/busprobe/busprobe/gateway"
 	"github.com/busprobe/busprobe/probes"
-	"github.com/busprobe/busprobe/protocols/modbus"
 )
 
 // The export screen's I/O, each piece inside a tea.Cmd: verifying the
@@ -19,22 +18,15 @@ import (
 
 // Verification outcomes of one point (as `busprobe export --verify`).
 const (
-	VerifyOK             = "ok"
-	VerifyException      = "exception"
-	VerifyError          = "error"
-	VerifyOutOfRange     = "out of range"
-	VerifyNotImplemented = "not implemented"
+	VerifyOK             = probes.VerifyOK
+	VerifyException      = probes.VerifyException
+	VerifyError          = probes.VerifyError
+	VerifyOutOfRange     = probes.VerifyOutOfRange
+	VerifyNotImplemented = probes.VerifyNotImplemented
 )
 
 // VerifyRow is the verification of one exported point.
-type VerifyRow struct {
-	Device string
-	Unit   int
-	Point  string
-	Status string
-	Value  string // the decoded value with its unit, when read
-	Detail string // the error, or the plausible range
-}
+type VerifyRow = probes.PointCheck
 
 // verifyExportCmd reads every exported point from its device with the
 // device's exported workarounds (so a hole the config does not list shows
@@ -58,62 +50,15 @@ func verifyExportCmd(ctx context.Context, pool *ClientPool, id int, x exportPlan
 }
 
 func verifyDevice(ctx context.Context, pool *ClientPool, d *gateway.Device, src exportSource) ([]VerifyRow, []string) {
-	fail := func(err error) []VerifyRow {
+	c, err := pool.Get(ctx, src.url)
+	if err != nil {
 		rows := make([]VerifyRow, 0, len(d.Points))
 		for _, p := range d.Points {
 			rows = append(rows, VerifyRow{Device: d.Name, Unit: d.Unit, Point: p.Name, Status: VerifyError, Detail: err.Error()})
 		}
-		return rows
+		return rows, nil
 	}
-	c, err := pool.Get(ctx, src.url)
-	if err != nil {
-		return fail(err), nil
-	}
-	lim, err := d.Workarounds.Limits()
-	if err != nil {
-		return fail(err), nil
-	}
-	p := *src.profile
-	p.Device = lim
-	names := make([]string, len(d.Points))
-	for i, pt := range d.Points {
-		names[i] = pt.Name
-	}
-	rd, err := probes.ReadPoints(ctx, c, byte(d.Unit), &p, names)
-	if err != nil && len(rd.Points) == 0 {
-		return fail(err), nil
-	}
-	var notes []string
-	for _, n := range rd.Notes {
-		notes = append(notes, fmt.Sprintf("%s (unit %d): %s", d.Name, d.Unit, n))
-	}
-	rows := make([]VerifyRow, 0, len(rd.Points))
-	for _, r := range rd.Points {
-		rows = append(rows, verifyPoint(d, r))
-	}
-	return rows, notes
-}
-
-// verifyPoint classifies one point's reading.
-func verifyPoint(d *gateway.Device, r probes.PointResult) VerifyRow {
-	v := VerifyRow{Device: d.Name, Unit: d.Unit, Point: r.Name, Status: VerifyOK}
-	var exc *modbus.ExceptionError
-	switch {
-	case r.Err != nil && errors.As(r.Err, &exc):
-		v.Status, v.Detail = VerifyException, r.Err.Error()
-	case r.Err != nil:
-		v.Status, v.Detail = VerifyError, r.Err.Error()
-	case !r.Value.Implemented:
-		v.Status, v.Value = VerifyNotImplemented, r.Value.Display
-	case r.Point != nil && !r.Point.InRange(r.Value):
-		v.Status, v.Value = VerifyOutOfRange, r.Value.Display
-		if rg := r.Point.Range; rg != nil {
-			v.Detail = fmt.Sprintf("plausible %g..%g", rg.Min, rg.Max)
-		}
-	default:
-		v.Value = r.Value.Display
-	}
-	return v
+	return probes.VerifyDevice(ctx, c, d, src.profile)
 }
 
 // saveTarget is one file to write, with its full path.

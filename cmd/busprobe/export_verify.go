@@ -2,36 +2,26 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
 	"time"
 
-	"github.com/busprobe/busprobe/gateway"
 	"github.com/busprobe/busprobe/probes"
-	"github.com/busprobe/busprobe/profiles"
 	"github.com/busprobe/busprobe/protocols/modbus"
 )
 
-// Verification outcomes of one point.
+// Verification outcomes of one point (probes.VerifyDevice's).
 const (
-	verifyOK             = "ok"
-	verifyException      = "exception"       // the device answered with an exception
-	verifyError          = "error"           // timeout, connection, decode…
-	verifyOutOfRange     = "out of range"    // read, but outside the point's plausible range
-	verifyNotImplemented = "not implemented" // the device sent the not-implemented sentinel
+	verifyOK             = probes.VerifyOK
+	verifyException      = probes.VerifyException
+	verifyError          = probes.VerifyError
+	verifyOutOfRange     = probes.VerifyOutOfRange
+	verifyNotImplemented = probes.VerifyNotImplemented
 )
 
 // pointCheck is the verification of one exported point.
-type pointCheck struct {
-	Device string
-	Unit   int
-	Point  string
-	Status string
-	Value  string // the decoded value with unit, when read
-	Detail string // the error, or the range
-}
+type pointCheck = probes.PointCheck
 
 // verifyReport is what --verify found, device by device, point by point.
 type verifyReport struct {
@@ -40,15 +30,7 @@ type verifyReport struct {
 }
 
 // failed counts the points that did not verify ok.
-func (r verifyReport) failed() int {
-	n := 0
-	for _, c := range r.Checks {
-		if c.Status != verifyOK {
-			n++
-		}
-	}
-	return n
-}
+func (r verifyReport) failed() int { return probes.VerifyFailures(r.Checks) }
 
 // verifyExport reads every exported point from its device, under the
 // device's exported workarounds (so a hole the config does not list shows
@@ -83,57 +65,11 @@ func verifyExport(ctx context.Context, x *export, timeout time.Duration) verifyR
 			}
 			clients[ex.url] = c
 		}
-		lim, err := d.Workarounds.Limits()
-		if err != nil {
-			fail(verifyError, err)
-			continue
-		}
-		p := *ex.profile
-		p.Device = lim
-		names := make([]string, len(d.Points))
-		for i, pt := range d.Points {
-			names[i] = pt.Name
-		}
-		rd, err := probes.ReadPoints(ctx, c, byte(d.Unit), &p, names)
-		if err != nil && len(rd.Points) == 0 {
-			fail(verifyError, err)
-			continue
-		}
-		for _, n := range rd.Notes {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("%s (unit %d): %s", d.Name, d.Unit, n))
-		}
-		for _, r := range rd.Points {
-			rep.Checks = append(rep.Checks, checkPoint(d, r))
-		}
+		checks, notes := probes.VerifyDevice(ctx, c, d, ex.profile)
+		rep.Checks = append(rep.Checks, checks...)
+		rep.Notes = append(rep.Notes, notes...)
 	}
 	return rep
-}
-
-// checkPoint classifies one point's reading.
-func checkPoint(d *gateway.Device, r probes.PointResult) pointCheck {
-	c := pointCheck{Device: d.Name, Unit: d.Unit, Point: r.Name, Status: verifyOK}
-	var exc *modbus.ExceptionError
-	switch {
-	case r.Err != nil && errors.As(r.Err, &exc):
-		c.Status, c.Detail = verifyException, r.Err.Error()
-	case r.Err != nil:
-		c.Status, c.Detail = verifyError, r.Err.Error()
-	case !r.Value.Implemented:
-		c.Status, c.Value = verifyNotImplemented, r.Value.Display
-	case r.Point != nil && !r.Point.InRange(r.Value):
-		c.Status, c.Value = verifyOutOfRange, r.Value.Display
-		c.Detail = fmt.Sprintf("plausible %s", rangeText(r.Point.Range))
-	default:
-		c.Value = r.Value.Display
-	}
-	return c
-}
-
-func rangeText(r *profiles.Range) string {
-	if r == nil {
-		return "-"
-	}
-	return fmt.Sprintf("%g..%g", r.Min, r.Max)
 }
 
 // writeVerify prints the report: one line per point, then a summary.
