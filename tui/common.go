@@ -38,6 +38,10 @@ type Common struct {
 	SnapshotDir string
 	// Version is busprobe's version, written into exported configs.
 	Version string
+	// JournalPath is the write journal (as `busprobe write`'s): every
+	// confirmed write is appended to it. A write is refused, with nothing
+	// sent, when it is "" or the journal cannot be opened.
+	JournalPath string
 	// Now is the clock (time.Now if nil), replaceable in tests.
 	Now func() time.Time
 }

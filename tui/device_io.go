@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,15 +31,29 @@ func (m DeviceModel) planWriteCmd(value string) tea.Cmd {
 	}
 }
 
-// executeWriteCmd sends a confirmed write and reads it back.
+// executeWriteCmd sends a confirmed write, reads it back and journals it.
+// Without a journal nothing is sent: every write must leave a record.
 func (m DeviceModel) executeWriteCmd(plan probes.PlannedWrite) tea.Cmd {
-	id, url, pool, ctx := m.id, m.dev.URL, m.common.Clients, m.common.Ctx
+	id, url, pool, ctx, journal := m.id, m.dev.URL, m.common.Clients, m.common.Ctx, m.common.JournalPath
 	return func() tea.Msg {
+		failed := probes.WriteResult{Plan: plan, Status: probes.WriteFailed}
+		if journal == "" {
+			return writeDoneMsg{id: id, result: failed, err: errors.New("no write journal configured: nothing written")}
+		}
+		j, err := probes.OpenJournal(journal)
+		if err != nil {
+			return writeDoneMsg{id: id, result: failed, err: fmt.Errorf("%w: nothing written", err)}
+		}
+		defer j.Close()
 		c, err := pool.Get(ctx, url)
 		if err != nil {
-			return writeDoneMsg{id: id, result: probes.WriteResult{Plan: plan, Status: probes.WriteFailed}, err: err}
+			_ = j.Append(probes.NewJournalEntry(url, plan.Spec, &plan, nil, probes.WriteFailed, err))
+			return writeDoneMsg{id: id, result: failed, err: err}
 		}
 		res, err := probes.ExecuteWrite(ctx, c, plan)
+		if jerr := j.Append(probes.NewJournalEntry(url, plan.Spec, &plan, &res, res.Status, err)); jerr != nil && err == nil {
+			err = fmt.Errorf("written, but the journal failed: %w", jerr)
+		}
 		return writeDoneMsg{id: id, result: res, err: err}
 	}
 }

@@ -56,6 +56,8 @@ func runTUI(ctx context.Context, e *env, opts tui.Options) error {
 	if noColor() {
 		common.Styles = tui.NewStyles(false)
 	}
+	// Writes confirmed in the interface go to the same journal as `busprobe write`.
+	common.JournalPath, _ = probes.DefaultJournalPath(os.Getenv, os.UserHomeDir)
 	if path, err := tui.DefaultRecentPath(); err == nil {
 		common.Recent, _ = tui.LoadRecent(path) // an unreadable file only loses the list
 	}
