@@ -1,10 +1,13 @@
 package profiles
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Decode decodes a register point from exactly Size() registers as read
@@ -19,7 +22,10 @@ func (p *Point) Decode(regs []uint16, sf *int) (Value, error) {
 	if n := p.Size(); len(regs) != n || n == 0 {
 		return Value{}, p.decodeErr("need %d registers, got %d", n, len(regs))
 	}
-	v := Value{Point: p.Name, Raw: append([]uint16(nil), regs...), Unit: p.Unit, Implemented: true}
+	// Raw is the caller's to keep: it must not alias regs.
+	raw := make([]uint16, len(regs))
+	copy(raw, regs)
+	v := Value{Point: p.Name, Raw: raw, Unit: p.Unit, Implemented: true}
 	switch p.Type {
 	case TypeString:
 		v.Kind = KindText
@@ -27,7 +33,14 @@ func (p *Point) Decode(regs []uint16, sf *int) (Value, error) {
 		p.display(&v, -1)
 		return v, nil
 	case TypeBool:
-		w := Reorder(regs, p.ByteOrder)[0]
+		// The first register in canonical order, as Reorder(regs, o)[0].
+		w := regs[0]
+		if p.ByteOrder.WordSwap() {
+			w = regs[len(regs)-1]
+		}
+		if p.ByteOrder.ByteSwap() {
+			w = bits.ReverseBytes16(w)
+		}
 		v.Kind = KindBool
 		if p.Bit != nil {
 			v.Bool = w>>uint(*p.Bit)&1 == 1
@@ -38,8 +51,8 @@ func (p *Point) Decode(regs []uint16, sf *int) (Value, error) {
 		return v, nil
 	}
 	nbits := 16 * len(regs)
-	u := combine(regs, p.ByteOrder)
-	if s := p.notImplemented(); s != nil && u == *s || p.sunspecNaN(u) {
+	u := combineRegs(regs, p.ByteOrder)
+	if s, ok := p.notImplementedRaw(); ok && u == s || p.sunspecNaN(u) {
 		v.Kind = p.kind()
 		v.Implemented = false
 		v.setInt(u, p.Type.IsSigned(), nbits)
@@ -163,27 +176,57 @@ func (p *Point) notImplemented() *uint64 {
 	if p.NotImplemented != nil {
 		return p.NotImplemented
 	}
-	var s uint64
-	switch {
-	case p.Type == TypeAcc32:
-		s = 0
-	case p.Type == TypeSunSSF:
-		s = 0x8000
-	case !p.SunSpec:
-		return nil
-	case p.Type == TypeI16:
-		s = 0x8000
-	case p.Type == TypeI32:
-		s = 0x80000000
-	case p.Type == TypeI64:
-		s = 0x8000000000000000
-	case p.Type == TypeU16, p.Type == TypeEnum, p.Type == TypeU32, p.Type == TypeU64,
-		p.Type == TypeBits, p.Type == TypeBCD16, p.Type == TypeBCD32:
-		s = mask(16 * p.Size())
-	default:
+	s, ok := p.notImplementedRaw()
+	if !ok {
 		return nil
 	}
 	return &s
+}
+
+// notImplementedRaw is notImplemented without the pointer (and so without
+// an allocation for the SunSpec defaults); ok is false when there is no
+// sentinel.
+func (p *Point) notImplementedRaw() (s uint64, ok bool) {
+	if p.NotImplemented != nil {
+		return *p.NotImplemented, true
+	}
+	switch {
+	case p.Type == TypeAcc32:
+		return 0, true
+	case p.Type == TypeSunSSF:
+		return 0x8000, true
+	case !p.SunSpec:
+		return 0, false
+	case p.Type == TypeI16:
+		return 0x8000, true
+	case p.Type == TypeI32:
+		return 0x80000000, true
+	case p.Type == TypeI64:
+		return 0x8000000000000000, true
+	case p.Type == TypeU16, p.Type == TypeEnum, p.Type == TypeU32, p.Type == TypeU64,
+		p.Type == TypeBits, p.Type == TypeBCD16, p.Type == TypeBCD32:
+		return mask(16 * p.Size()), true
+	}
+	return 0, false
+}
+
+// combineRegs is combine without the intermediate slice: it reads the
+// registers in order o as one unsigned integer (the last four canonical
+// registers when there are more).
+func combineRegs(regs []uint16, o ByteOrder) uint64 {
+	var u uint64
+	n := len(regs)
+	for i := range n {
+		w := regs[i]
+		if o.WordSwap() {
+			w = regs[n-1-i]
+		}
+		if o.ByteSwap() {
+			w = bits.ReverseBytes16(w)
+		}
+		u = u<<16 | uint64(w)
+	}
+	return u
 }
 
 // sunspecNaN reports whether u is a NaN float that SunSpec reads as not
@@ -203,7 +246,11 @@ func (p *Point) sunspecNaN(u uint64) bool {
 
 // bitNames lists the set bits of u by name, lowest first.
 func (p *Point) bitNames(u uint64, nbits int) []string {
-	var out []string
+	u &= mask(nbits)
+	if u == 0 {
+		return nil
+	}
+	out := make([]string, 0, bits.OnesCount64(u))
 	for i := 0; i < nbits; i++ {
 		if u>>uint(i)&1 == 0 {
 			continue
@@ -233,7 +280,11 @@ func fromBCD(u uint64, n int) (uint64, error) {
 // decodeString reads packed or byte-swapped characters, stopping at the
 // first NUL and trimming spaces. Bytes above 0x7F read as Latin-1.
 func decodeString(regs []uint16, o StringOrder) string {
-	b := make([]byte, 0, 2*len(regs))
+	var stack [64]byte
+	b := stack[:0]
+	if 2*len(regs) > len(stack) {
+		b = make([]byte, 0, 2*len(regs))
+	}
 	for _, w := range regs {
 		hi, lo := byte(w>>8), byte(w)
 		if o == StringSwapped {
@@ -241,12 +292,25 @@ func decodeString(regs []uint16, o StringOrder) string {
 		}
 		b = append(b, hi, lo)
 	}
-	if i := strings.IndexByte(string(b), 0); i >= 0 {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
 	}
+	// Spaces are ASCII, so trimming the Latin-1 bytes is trimming the text.
+	b = bytes.Trim(b, " ")
+	ascii := true
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return string(b)
+	}
 	var s strings.Builder
+	s.Grow(2 * len(b))
 	for _, c := range b {
 		s.WriteRune(rune(c))
 	}
-	return strings.Trim(s.String(), " ")
+	return s.String()
 }

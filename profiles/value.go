@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -129,34 +130,37 @@ func unapplySF(v float64, sf int) float64 {
 
 // decimals returns how many decimals a scale or offset carries (0.1 → 1).
 func decimals(x float64) int {
-	s := strconv.FormatFloat(math.Abs(x), 'f', -1, 64)
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		return min(len(s)-i-1, 12)
+	var buf [32]byte
+	b := strconv.AppendFloat(buf[:0], math.Abs(x), 'f', -1, 64)
+	if i := bytes.IndexByte(b, '.'); i >= 0 {
+		return min(len(b)-i-1, 12)
 	}
 	return 0
 }
 
-// formatNumber formats an engineering value for display. prec is the
-// number of decimals (-1: shortest form), bitSize 32 for float32 sources.
-func formatNumber(v float64, prec, bitSize int) string {
+// appendNumber appends an engineering value, formatted for display, to b.
+// prec is the number of decimals (-1: shortest form), bitSize 32 for
+// float32 sources.
+func appendNumber(b []byte, v float64, prec, bitSize int) []byte {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return strconv.FormatFloat(v, 'g', -1, 64)
+		return strconv.AppendFloat(b, v, 'g', -1, 64)
 	}
 	if a := math.Abs(v); prec < 0 && a != 0 && (a >= 1e15 || a < 1e-6) {
-		return strconv.FormatFloat(v, 'g', -1, bitSize)
+		return strconv.AppendFloat(b, v, 'g', -1, bitSize)
 	}
-	return strconv.FormatFloat(v, 'f', prec, bitSize)
+	return strconv.AppendFloat(b, v, 'f', prec, bitSize)
 }
 
-// withUnit appends a unit to a display string.
-func withUnit(s, unit string) string {
+// appendUnit appends " unit" to b, or nothing when unit is empty.
+func appendUnit(b []byte, unit string) []byte {
 	if unit == "" {
-		return s
+		return b
 	}
-	return s + " " + unit
+	b = append(b, ' ')
+	return append(b, unit...)
 }
 
-// display fills v.Display for point p; prec is as for formatNumber.
+// display fills v.Display for point p; prec is as for appendNumber.
 func (p *Point) display(v *Value, prec int) {
 	if !v.Implemented {
 		v.Display = "n/a"
@@ -178,18 +182,32 @@ func (p *Point) display(v *Value, prec int) {
 			v.Display = "on"
 		}
 	case KindNumber:
+		// One allocation: the number and unit are built in a stack buffer
+		// (a long unit or number spills to the heap, still correctly).
+		var buf [64]byte
+		var b []byte
 		if p.Type.IsInteger() && p.identityScale() {
-			n := strconv.FormatUint(v.Uint, 10)
-			if p.Type.IsSigned() {
-				n = strconv.FormatInt(v.Int, 10)
+			if p.Unit == "" {
+				// strconv returns small numbers without allocating.
+				if p.Type.IsSigned() {
+					v.Display = strconv.FormatInt(v.Int, 10)
+				} else {
+					v.Display = strconv.FormatUint(v.Uint, 10)
+				}
+				return
 			}
-			v.Display = withUnit(n, p.Unit)
-			return
+			if p.Type.IsSigned() {
+				b = strconv.AppendInt(buf[:0], v.Int, 10)
+			} else {
+				b = strconv.AppendUint(buf[:0], v.Uint, 10)
+			}
+		} else {
+			bitSize := 64
+			if p.Type == TypeF32 {
+				bitSize = 32
+			}
+			b = appendNumber(buf[:0], v.Number, prec, bitSize)
 		}
-		bitSize := 64
-		if p.Type == TypeF32 {
-			bitSize = 32
-		}
-		v.Display = withUnit(formatNumber(v.Number, prec, bitSize), p.Unit)
+		v.Display = string(appendUnit(b, p.Unit))
 	}
 }
