@@ -20,6 +20,7 @@ const (
 	ScreenDevice
 	ScreenMonitor
 	ScreenExport
+	ScreenTools
 )
 
 func (s Screen) String() string {
@@ -36,6 +37,8 @@ func (s Screen) String() string {
 		return "Monitor"
 	case ScreenExport:
 		return "Export"
+	case ScreenTools:
+		return "Tools"
 	}
 	return "?"
 }
@@ -72,6 +75,7 @@ type Model struct {
 	device  DeviceModel
 	monitor MonitorModel
 	export  ExportModel
+	tools   ToolsModel
 }
 
 // New returns the root model.
@@ -87,6 +91,7 @@ func New(c *Common, opts Options) Model {
 		device:  NewDeviceModel(c),
 		monitor: NewMonitorModel(c),
 		export:  NewExportModel(c),
+		tools:   NewToolsModel(c),
 	}
 	m.setSize(80, 24)
 	if opts.Scan != nil {
@@ -124,6 +129,7 @@ func (m *Model) setSize(w, h int) {
 	m.device.SetSize(bw, bh)
 	m.monitor.SetSize(bw, bh)
 	m.export.SetSize(bw, bh)
+	m.tools.SetSize(bw, bh)
 	m.help.SetWidth(w)
 }
 
@@ -210,6 +216,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.device, cmd = m.device.Update(msg)
 		return m, cmd
+	case toolsFilesMsg, toolsDiffMsg, toolsPortsMsg, sniffEventMsg, sniffDoneMsg:
+		var cmd tea.Cmd
+		m.tools, cmd = m.tools.Update(msg)
+		return m, cmd
 	case exportVerifiedMsg, exportSavedMsg:
 		var cmd tea.Cmd
 		m.export, cmd = m.export.Update(msg)
@@ -237,6 +247,10 @@ func (m Model) updateKey(kp tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	// A dialog on the device or export screen takes its keys first.
 	if (m.screen == ScreenDevice && m.device.plan != nil) || (m.screen == ScreenExport && m.export.Asking()) {
+		return m.updateScreen(kp)
+	}
+	// Within a tool, esc stops the capture or goes back to the tools' menu.
+	if m.screen == ScreenTools && m.tools.Nested() && key.Matches(kp, m.keys.Back) {
 		return m.updateScreen(kp)
 	}
 	if m.screen == ScreenExport && key.Matches(kp, m.export.keys.Verify) && m.scan.Running() && m.export.UsesSerial() {
@@ -270,6 +284,9 @@ func (m Model) updateKey(kp tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(kp, m.keys.Export):
 		return m.show(ScreenExport), nil
+	case key.Matches(kp, m.keys.Tools):
+		m.screen = ScreenTools
+		return m, nil
 	}
 	return m.updateScreen(kp)
 }
@@ -295,7 +312,7 @@ func (m Model) back() (tea.Model, tea.Cmd) {
 		} else {
 			m.screen = ScreenScan
 		}
-	case ScreenExport:
+	case ScreenExport, ScreenTools:
 		m.screen = ScreenDevices
 		if len(m.devices.Devices()) == 0 {
 			m.screen = ScreenScan
@@ -308,6 +325,7 @@ func (m Model) back() (tea.Model, tea.Cmd) {
 func (m Model) quit() (tea.Model, tea.Cmd) {
 	m.scan = m.scan.Stop()
 	m.device = m.device.Close()
+	m.tools = m.tools.Stop()
 	m.quitting = true
 	return m, tea.Quit
 }
@@ -349,6 +367,8 @@ func (m Model) updateScreen(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.monitor, cmd = m.monitor.Update(msg)
 	case ScreenExport:
 		m.export, cmd = m.export.Update(msg)
+	case ScreenTools:
+		m.tools, cmd = m.tools.Update(msg)
 	}
 	return m, cmd
 }

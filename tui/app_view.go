@@ -21,6 +21,8 @@ func (m Model) screenKeys() help.KeyMap {
 		return m.device.KeyMap()
 	case ScreenExport:
 		return m.export.KeyMap()
+	case ScreenTools:
+		return m.tools.KeyMap()
 	default:
 		return m.monitor.KeyMap()
 	}
@@ -32,7 +34,7 @@ type globalHelp struct{ k GlobalKeys }
 func (g globalHelp) ShortHelp() []key.Binding { return []key.Binding{g.k.Help, g.k.Quit, g.k.Back} }
 func (g globalHelp) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{g.k.Connect, g.k.Scan, g.k.Devices, g.k.Device, g.k.Monitor, g.k.Export},
+		{g.k.Connect, g.k.Scan, g.k.Devices, g.k.Device, g.k.Monitor, g.k.Export, g.k.Tools},
 		{g.k.Help, g.k.Back, g.k.Quit, g.k.ForceQ},
 	}
 }
@@ -50,6 +52,8 @@ func (m Model) body() string {
 		return m.device.View()
 	case ScreenExport:
 		return m.export.View()
+	case ScreenTools:
+		return m.tools.View()
 	default:
 		return m.monitor.View()
 	}

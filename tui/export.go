@@ -19,17 +19,18 @@ type ExportKeys struct {
 	Verify                 key.Binding
 	Preview                key.Binding
 	Save                   key.Binding
+	Report                 key.Binding
 	Confirm, Decline       key.Binding
 }
 
 // ShortHelp implements help.KeyMap.
 func (k ExportKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Next, k.Verify, k.Preview, k.Save}
+	return []key.Binding{k.Next, k.Verify, k.Preview, k.Save, k.Report}
 }
 
 // FullHelp implements help.KeyMap.
 func (k ExportKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.PgUp, k.PgDown}, {k.Next, k.Prev, k.Verify, k.Preview}, {k.Save, k.Confirm, k.Decline}}
+	return [][]key.Binding{{k.Up, k.Down, k.PgUp, k.PgDown}, {k.Next, k.Prev, k.Verify, k.Preview}, {k.Save, k.Report, k.Confirm, k.Decline}}
 }
 
 func newExportKeys() ExportKeys {
@@ -40,6 +41,7 @@ func newExportKeys() ExportKeys {
 		Verify:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "verify")),
 		Preview: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "preview")),
 		Save:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save")),
+		Report:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "save report")),
 		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "overwrite")),
 		Decline: key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "keep the file")),
 	}
@@ -68,10 +70,12 @@ type ExportModel struct {
 	verified   []VerifyRow
 	vnotes     []string
 
-	editing bool
-	input   textinput.Model
-	pending []saveTarget // what y would overwrite
-	exist   []string     // the files that exist, while asking
+	editing   bool
+	reporting bool // the path input is the report's
+	input     textinput.Model
+	saving    string       // what the pending save is: "the native YAML export", "the commissioning report"
+	pending   []saveTarget // what y would overwrite
+	exist     []string     // the files that exist, while asking
 }
 
 // NewExportModel returns the export screen with no devices.
@@ -214,9 +218,25 @@ func (m ExportModel) updateKey(kp tea.KeyPressMsg) (ExportModel, tea.Cmd) {
 			m.editing = false
 			m.input.Blur()
 			path := strings.TrimSpace(m.input.Value())
+			if m.reporting {
+				if path == "" {
+					path = DefaultReportPath
+				}
+				rep := buildReport(m.devs, m.verified, m.vnotes, m.generator(), m.common.now())
+				data, err := renderReport(rep, path)
+				if err != nil {
+					m.note = "not saved"
+					return m, errCmd("report", err)
+				}
+				m.saving = "the commissioning report"
+				m.pending = saveTargets(m.common.SnapshotDir, path, []exportFile{{data: data}})
+				m.note = "saving…"
+				return m, saveExportCmd(m.id, m.pending, false)
+			}
 			if path == "" {
 				path = m.format.DefaultPath()
 			}
+			m.saving = "the " + m.format.String() + " export"
 			m.pending = saveTargets(m.common.SnapshotDir, path, m.files)
 			m.note = "saving…"
 			return m, saveExportCmd(m.id, m.pending, false)
@@ -256,8 +276,16 @@ func (m ExportModel) updateKey(kp tea.KeyPressMsg) (ExportModel, tea.Cmd) {
 		if len(m.files) == 0 {
 			return m, nil
 		}
-		m.editing = true
+		m.editing, m.reporting = true, false
 		m.input.SetValue(m.format.DefaultPath())
+		m.input.CursorEnd()
+		return m, m.input.Focus()
+	case key.Matches(kp, m.keys.Report):
+		if len(m.devs) == 0 {
+			return m, nil
+		}
+		m.editing, m.reporting = true, true
+		m.input.SetValue(DefaultReportPath)
 		m.input.CursorEnd()
 		return m, m.input.Focus()
 	}
@@ -289,6 +317,13 @@ func (m ExportModel) viewData() ExportView {
 		if len(m.plan.skipped) > 0 {
 			v.Message += " · " + strings.Join(m.plan.skipped, " · ")
 		}
+		if len(m.devs) > 0 {
+			v.Message += " · r: save the commissioning report"
+			if m.note != "" {
+				v.Message += " · " + m.note
+			}
+		}
+		v.Dialog = m.dialog()
 		return v
 	}
 	status := m.note
@@ -320,13 +355,30 @@ func (m ExportModel) viewData() ExportView {
 		v.Header = fmt.Sprintf("preview of %s · lines %d-%d of %d", name, min(m.offset+1, last), last, len(m.lines))
 		v.Lines = m.lines
 	}
-	if m.editing {
-		v.Dialog = m.input.View() + "\n\nenter: save (a relative path is taken from " + m.baseDir() + ") · esc: cancel"
-	}
-	if m.Asking() {
-		v.Dialog = fmt.Sprintf("%s exists.\n\nOverwrite it with the %s export?\n\ny: overwrite · n/esc: keep it", strings.Join(m.exist, "\n"), m.format)
-	}
+	v.Dialog = m.dialog()
 	return v
+}
+
+// dialog is the path input or the overwrite question, if open.
+func (m ExportModel) dialog() string {
+	switch {
+	case m.Asking():
+		what := m.saving
+		if what == "" {
+			what = "the " + m.format.String() + " export"
+		}
+		return fmt.Sprintf("%s exists.\n\nOverwrite it with %s?\n\ny: overwrite · n/esc: keep it", strings.Join(m.exist, "\n"), what)
+	case m.editing && m.reporting:
+		verified := "not verified yet (v verifies first)"
+		if len(m.verified) > 0 {
+			verified = "with the last verification, " + plural(len(m.verified), "point")
+		}
+		return "commissioning report of " + plural(len(m.devs), "device") + ",\n" + verified + "\n\n" +
+			m.input.View() + "\n\n.md: Markdown, else HTML · relative to " + m.baseDir() + "\nenter: save · esc: cancel"
+	case m.editing:
+		return m.input.View() + "\n\nenter: save (a relative path is taken from " + m.baseDir() + ") · esc: cancel"
+	}
+	return ""
 }
 
 func (m ExportModel) baseDir() string {

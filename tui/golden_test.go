@@ -220,9 +220,22 @@ func TestGoldenScreens(t *testing.T) {
 			m := step(scanned(t, c), keyPress("6"))
 			return step(m, exportSavedMsg{id: m.export.id, exist: []string{"/srv/commissioning/busprobe-gateway.yaml"}})
 		}},
+		{"export_report", func(t *testing.T, c *Common) Model {
+			m := step(scanned(t, c), keyPress("6"))
+			m = step(m, exportVerifiedMsg{id: m.export.id, rows: goldenVerifyRows()})
+			return step(m, keyPress("r"))
+		}},
 		{"export_empty", func(t *testing.T, c *Common) Model {
 			return step(New(c, Options{}), ShowScreenMsg{Screen: ScreenExport})
 		}},
+		{"tools", func(t *testing.T, c *Common) Model { return step(scanned(t, c), keyPress("7")) }},
+		{"tools_diff", func(t *testing.T, c *Common) Model {
+			c.SnapshotDir = t.TempDir()
+			snapshotPair(t, c.SnapshotDir)
+			m := runCmd(t, step(scanned(t, c), keyPress("7")), keyPress("enter"))
+			return runCmd(t, step(m, keyPress("enter"), keyPress("down")), keyPress("enter"))
+		}},
+		{"tools_sniff", func(t *testing.T, c *Common) Model { return goldenSniff(t, c) }},
 		{"error", func(t *testing.T, c *Common) Model {
 			return step(scanned(t, c), ErrorMsg{Where: "scan /dev/ttyUSB0", Err: fmt.Errorf("open /dev/ttyUSB0: permission denied")})
 		}},

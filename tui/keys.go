@@ -15,6 +15,7 @@ type GlobalKeys struct {
 	Device  key.Binding
 	Monitor key.Binding
 	Export  key.Binding
+	Tools   key.Binding
 }
 
 func newGlobalKeys() GlobalKeys {
@@ -29,6 +30,7 @@ func newGlobalKeys() GlobalKeys {
 		Device:  key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "device")),
 		Monitor: key.NewBinding(key.WithKeys("5"), key.WithHelp("5", "monitor")),
 		Export:  key.NewBinding(key.WithKeys("6"), key.WithHelp("6", "export")),
+		Tools:   key.NewBinding(key.WithKeys("7"), key.WithHelp("7", "tools")),
 	}
 }
 

@@ -75,18 +75,25 @@ func RenderLayout(tabs, body, errLine, help string, w, h int) string {
 // RenderTabs renders the screen names with the active one marked by
 // brackets (and the active style).
 func RenderTabs(s Styles, active Screen, w int) string {
-	var b strings.Builder
-	b.WriteString(s.Title.Render("busprobe"))
-	for sc := ScreenConnect; sc <= ScreenExport; sc++ {
-		label := fmt.Sprintf("%d %s", int(sc)+1, sc)
-		b.WriteByte(' ')
-		if sc == active {
-			b.WriteString(s.TabActive.Render("[" + label + "]"))
-		} else {
-			b.WriteString(s.Tab.Render(" " + label + " "))
+	tabs := func(pad string) string {
+		var b strings.Builder
+		b.WriteString(s.Title.Render("busprobe"))
+		for sc := ScreenConnect; sc <= ScreenTools; sc++ {
+			label := fmt.Sprintf("%d %s", int(sc)+1, sc)
+			b.WriteByte(' ')
+			if sc == active {
+				b.WriteString(s.TabActive.Render("[" + label + "]"))
+			} else {
+				b.WriteString(s.Tab.Render(pad + label + pad))
+			}
 		}
+		return b.String()
 	}
-	return fit(b.String(), w)
+	full := tabs(" ")
+	if ansi.StringWidth(full) > w {
+		full = tabs("") // a narrow terminal: no padding around the other tabs
+	}
+	return fit(full, w)
 }
 
 // RenderError renders the error line ("" when there is none).
