@@ -220,7 +220,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.tools, cmd = m.tools.Update(msg)
 		return m, cmd
-	case exportVerifiedMsg, exportSavedMsg:
+	case exportVerifiedMsg, exportSavedMsg, reportBuiltMsg:
 		var cmd tea.Cmd
 		m.export, cmd = m.export.Update(msg)
 		return m, cmd

@@ -164,6 +164,18 @@ func (m ExportModel) Update(msg tea.Msg) (ExportModel, tea.Cmd) {
 		return m, nil
 	case exportSavedMsg:
 		return m.saved(msg)
+	case reportBuiltMsg:
+		if msg.id != m.id {
+			return m, nil
+		}
+		if msg.err != nil {
+			m.note = "not saved"
+			return m, errCmd("report", msg.err)
+		}
+		m.saving = "the commissioning report"
+		m.pending = saveTargets(m.common.SnapshotDir, msg.path, []exportFile{{data: msg.data}})
+		m.note = "saving…"
+		return m, saveExportCmd(m.id, m.pending, false)
 	case tea.KeyPressMsg:
 		return m.updateKey(msg)
 	}
@@ -222,16 +234,8 @@ func (m ExportModel) updateKey(kp tea.KeyPressMsg) (ExportModel, tea.Cmd) {
 				if path == "" {
 					path = DefaultReportPath
 				}
-				rep := buildReport(m.devs, m.verified, m.vnotes, m.generator(), m.common.now())
-				data, err := renderReport(rep, path)
-				if err != nil {
-					m.note = "not saved"
-					return m, errCmd("report", err)
-				}
-				m.saving = "the commissioning report"
-				m.pending = saveTargets(m.common.SnapshotDir, path, []exportFile{{data: data}})
-				m.note = "saving…"
-				return m, saveExportCmd(m.id, m.pending, false)
+				m.note = "building the report…"
+				return m, m.buildReportCmd(path)
 			}
 			if path == "" {
 				path = m.format.DefaultPath()

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/busprobe/busprobe/gateway"
 	"github.com/busprobe/busprobe/probes"
 )
@@ -68,4 +70,24 @@ func renderReport(r gateway.Report, path string) ([]byte, error) {
 		err = gateway.WriteReportHTML(&buf, r)
 	}
 	return buf.Bytes(), err
+}
+
+// buildReportCmd reads the journal's writes for the devices (file I/O, so
+// inside the command), builds the report and renders it for path. A journal
+// that cannot be read leaves the writes out, with a note in the report.
+func (m ExportModel) buildReportCmd(path string) tea.Cmd {
+	id, devs, rows, notes, gen, now := m.id, m.devs, m.verified, m.vnotes, m.generator(), m.common.now()
+	journal := m.common.JournalPath
+	return func() tea.Msg {
+		rep := buildReport(devs, rows, notes, gen, now)
+		writes, err := probes.JournalReportWrites(journal, devs)
+		switch {
+		case err != nil:
+			rep.Notes = append(rep.Notes, "journal: "+err.Error())
+		case journal != "":
+			rep.Writes, rep.Journal = writes, journal
+		}
+		data, err := renderReport(rep, path)
+		return reportBuiltMsg{id: id, path: path, data: data, err: err}
+	}
 }

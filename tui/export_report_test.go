@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/busprobe/busprobe/probes"
 )
 
 // saveReport presses r, types path and saves, running the save command.
@@ -19,6 +21,10 @@ func saveReport(t *testing.T, m Model, path string) Model {
 	if cmd == nil {
 		t.Fatal("enter saved nothing")
 	}
+	m, cmd = update(t, m, cmd()) // the report, built with the journal's writes
+	if cmd == nil {
+		t.Fatalf("the built report was not saved: %q", m.export.note)
+	}
 	return step(m, cmd())
 }
 
@@ -28,6 +34,20 @@ func saveReport(t *testing.T, m Model, path string) Model {
 func TestExportReportHTMLAndMarkdown(t *testing.T) {
 	c := fixedCommon(t)
 	c.SnapshotDir = t.TempDir()
+	c.JournalPath = filepath.Join(t.TempDir(), "journal.ndjson")
+	j, err := probes.OpenJournal(c.JournalPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []probes.JournalEntry{
+		{Target: "tcp://127.0.0.1:5020", Unit: 1, Point: "demand_period", Input: "15", Result: "ok"},
+		{Target: "tcp://10.9.9.9:502", Unit: 1, Point: "elsewhere_point", Input: "1", Result: "ok"}, // not a device found
+	} {
+		if err := j.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = j.Close()
 	m := exportOpen(t, c)
 	m = step(m, exportVerifiedMsg{id: m.export.id, rows: goldenVerifyRows(), notes: []string{"hole at 30002"}})
 
@@ -36,10 +56,13 @@ func TestExportReportHTMLAndMarkdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<html", "SDM630", "voltage_l1", "231.2 V", "hole at 30002", "rtu:///dev/ttyUSB0"} {
+	for _, want := range []string{"<html", "SDM630", "voltage_l1", "231.2 V", "hole at 30002", "rtu:///dev/ttyUSB0", "demand_period"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("the HTML report lacks %q", want)
 		}
+	}
+	if strings.Contains(string(html), "elsewhere_point") {
+		t.Error("the report lists a journaled write to a device it does not cover")
 	}
 	if !strings.Contains(m.export.note, "saved ") {
 		t.Errorf("note %q", m.export.note)

@@ -105,4 +105,12 @@ type (
 		exist []string // not written: these exist and overwriting was not confirmed
 		err   error
 	}
+	// reportBuiltMsg carries the commissioning report, rendered with the
+	// writes the journal holds for the devices, ready to save at path.
+	reportBuiltMsg struct {
+		id   int
+		path string
+		data []byte
+		err  error
+	}
 )

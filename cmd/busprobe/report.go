@@ -6,11 +6,8 @@ package main
 // line; 1 an error.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -109,7 +106,7 @@ func runReport(ctx context.Context, e *env, f reportFlags) error {
 	if path == "" {
 		path, _ = probes.DefaultJournalPath(os.Getenv, os.UserHomeDir)
 	}
-	if rep.Writes, err = journalWrites(path, scan); err != nil {
+	if rep.Writes, err = probes.JournalReportWrites(path, scan.Devices); err != nil {
 		fmt.Fprintln(e.stderr, "busprobe: warning: journal:", err)
 	} else if path != "" {
 		rep.Journal = path
@@ -186,71 +183,4 @@ func orStrDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// journalWrites reads the journal's entries for the scan's devices (same
-// target address and unit). A missing journal is no write.
-func journalWrites(path string, s probes.ScanResult) ([]gateway.ReportWrite, error) {
-	if path == "" {
-		return nil, nil
-	}
-	fh, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	want := map[string]bool{}
-	for _, d := range s.Devices {
-		want[fmt.Sprintf("%s/%d", endpointOf(d.URL), d.Unit)] = true
-	}
-	var out []gateway.ReportWrite
-	sc := bufio.NewScanner(fh)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		var je probes.JournalEntry
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		if err := json.Unmarshal(sc.Bytes(), &je); err != nil {
-			return out, fmt.Errorf("%s:%d: %w", path, line, err)
-		}
-		if !want[fmt.Sprintf("%s/%d", endpointOf(je.Target), je.Unit)] {
-			continue
-		}
-		what := je.Point
-		if what == "" && je.Address != nil {
-			what = fmt.Sprintf("%s %d", je.Table, *je.Address)
-		}
-		out = append(out, gateway.ReportWrite{Time: je.Time, User: je.User, Target: je.Target, Unit: je.Unit, What: what,
-			Input: je.Input, Old: jsonText(je.OldValue, je.OldRaw), New: jsonText(je.NewValue, je.NewRaw),
-			ReadBack: jsonText(je.ReadBack, je.ReadBackRaw), Result: je.Result, Err: je.Error})
-	}
-	return out, sc.Err()
-}
-
-// endpointOf returns a URL's scheme and address without its options.
-func endpointOf(u string) string {
-	t, err := modbus.ParseURL(u)
-	if err != nil {
-		return u
-	}
-	return t.Scheme + "://" + t.Address
-}
-
-// jsonText formats a journal value, or its raw registers.
-func jsonText(v any, raw []int) string {
-	if v != nil {
-		if s, ok := v.(string); ok {
-			return s
-		}
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-	if raw != nil {
-		return fmt.Sprint(raw)
-	}
-	return ""
 }
