@@ -3,7 +3,6 @@ package tui
 import (
 	"bytes"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -33,29 +32,11 @@ func buildReport(devs []probes.Device, rows []VerifyRow, notes []string, generat
 	r := gateway.Report{Title: "Commissioning report", Generator: generator, Generated: now,
 		Scan: gateway.ReportScan{Notes: []string{"devices as found in the interactive interface"}}}
 	for _, d := range devs {
-		rd := gateway.ReportDevice{URL: d.URL, Unit: d.Unit, Line: DeviceSettings(d), Profile: d.Profile,
-			Confidence: d.Confidence, LatencyMS: d.LatencyMS, Notes: d.Notes}
-		if d.Identity != nil {
-			keys := make([]string, 0, len(d.Identity.Objects))
-			for k := range d.Identity.Objects {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				rd.Identity = append(rd.Identity, gateway.KV{Key: k, Value: d.Identity.Objects[k]})
-			}
-			if d.Identity.Text != "" {
-				rd.Identity = append(rd.Identity, gateway.KV{Key: "FC17", Value: d.Identity.Text})
-			}
-		}
-		r.Devices = append(r.Devices, rd)
+		r.Devices = append(r.Devices, probes.ReportDevice(d, DeviceSettings(d)))
 	}
 	if len(rows) > 0 {
 		r.Verified, r.Notes = true, notes
-		for _, c := range rows {
-			r.Points = append(r.Points, gateway.ReportPoint{Device: c.Device, Unit: c.Unit, Point: c.Point,
-				Status: c.Status, Value: c.Value, Detail: c.Detail})
-		}
+		r.Points = probes.ReportPoints(rows)
 	}
 	return r
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -97,10 +96,7 @@ func runReport(ctx context.Context, e *env, f reportFlags) error {
 			return ctx.Err()
 		}
 		rep.Verified, rep.Notes = true, vr.Notes
-		for _, c := range vr.Checks {
-			rep.Points = append(rep.Points, gateway.ReportPoint{Device: c.Device, Unit: c.Unit, Point: c.Point,
-				Status: c.Status, Value: c.Value, Detail: c.Detail})
-		}
+		rep.Points = probes.ReportPoints(vr.Checks)
 	}
 	path := f.journal
 	if path == "" {
@@ -137,22 +133,7 @@ func reportFromScan(s probes.ScanResult, title string) gateway.Report {
 		Scan: gateway.ReportScan{Kind: s.Kind, Target: s.Target, Started: s.Started, DurationMS: s.DurationMS,
 			Probes: s.Probes, Interrupted: s.Interrupted, Notes: s.Notes}}
 	for _, d := range s.Devices {
-		rd := gateway.ReportDevice{URL: d.URL, Unit: d.Unit, Line: lineSettings(d), Profile: d.Profile,
-			Confidence: d.Confidence, LatencyMS: d.LatencyMS, Notes: d.Notes}
-		if d.Identity != nil {
-			keys := make([]string, 0, len(d.Identity.Objects))
-			for k := range d.Identity.Objects {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				rd.Identity = append(rd.Identity, gateway.KV{Key: k, Value: d.Identity.Objects[k]})
-			}
-			if d.Identity.Text != "" {
-				rd.Identity = append(rd.Identity, gateway.KV{Key: "FC17", Value: d.Identity.Text})
-			}
-		}
-		r.Devices = append(r.Devices, rd)
+		r.Devices = append(r.Devices, probes.ReportDevice(d, lineSettings(d)))
 	}
 	return r
 }
